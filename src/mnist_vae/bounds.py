@@ -1,0 +1,69 @@
+"""Monte-Carlo bounds on log p(x): the reparameterised ELBO and the importance-weighted bound."""
+
+import math
+
+import torch
+
+from mnist_vae.densities import joint_log_density, log_likelihood, log_prior, log_q
+
+
+def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):
+    """Reparameterised draw z = mu + sigma * eps.
+
+    mu, log_sigma: (B, Dz) -> (B, Dz), or (n_samples, B, Dz) when n_samples is given.
+    """
+    shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
+    eps = torch.randn(shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    return mu + torch.exp(log_sigma) * eps
+
+
+def elbo_terms(x, vae, generator, n_samples=1):
+    """Reconstruction E_q[log p(x | z)] and KL E_q[log q(z | x) - log p(z)], each
+    estimated from the same n_samples draws z ~ q(z | x). x: (B, 784) -> (B,), (B,)"""
+    mu, log_sigma = vae.encoder(x)
+    z = sample_diag_gaussian(mu, log_sigma, generator, n_samples)
+    reconstruction = log_likelihood(x, vae.decoder(z)).mean(0)
+    kl = (log_q(z, mu, log_sigma) - log_prior(z)).mean(0)
+    return reconstruction, kl
+
+
+def elbo(x, vae, generator, n_samples=1):
+    """Reparameterised ELBO estimate log p(x, z) - log q(z | x), z ~ q(z | x), averaged
+    over n_samples draws (one in training, as in the paper). x: (B, 784) -> (B,)"""
+    reconstruction, kl = elbo_terms(x, vae, generator, n_samples)
+    return reconstruction - kl
+
+
+def _log_mean_exp(log_weights, k, chunk_size):
+    """log (1/k) sum_s exp(w_s) where log_weights(n) draws n fresh weights (n, B);
+    accumulated in float64 over chunks so memory stays bounded. -> (B,)"""
+    partial_sums = [
+        torch.logsumexp(log_weights(min(chunk_size, k - start)).double(), dim=0)
+        for start in range(0, k, chunk_size)
+    ]
+    return torch.logsumexp(torch.stack(partial_sums), dim=0) - math.log(k)
+
+
+def iwae_bound(x, vae, k, generator, chunk_size=500):
+    """Importance-weighted bound log (1/k) sum_s p(x, z_s) / q(z_s | x), z_s ~ q(z | x)
+    (Burda et al., 2015). x: (B, 784) -> (B,) float64"""
+    mu, log_sigma = vae.encoder(x)
+
+    def log_weights(n):
+        z = sample_diag_gaussian(mu, log_sigma, generator, n)
+        return joint_log_density(x, z, vae.decoder) - log_q(z, mu, log_sigma)
+
+    return _log_mean_exp(log_weights, k, chunk_size)
+
+
+def log_marginal_prior_sampling(x, decoder, n_samples, latent_dim, generator, chunk_size=500):
+    """Plain Monte Carlo log (1/n) sum_s p(x | z_s), z_s ~ p(z): unbiased for p(x),
+    consistent for log p(x), and independent of the encoder. x: (B, 784) -> (B,) float64"""
+
+    def log_weights(n):
+        z = torch.randn(
+            (n, x.shape[0], latent_dim), generator=generator, device=x.device, dtype=torch.float32
+        )
+        return log_likelihood(x, decoder(z))
+
+    return _log_mean_exp(log_weights, n_samples, chunk_size)

@@ -1,0 +1,95 @@
+"""Fetch the four MNIST files from HTTP mirrors or a local directory, verified."""
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from mnist_vae.data import MNIST_FILES, DataError, verify_mnist
+
+log = logging.getLogger(__name__)
+
+
+class DownloadError(RuntimeError):
+    """No source gave a good copy of a file; the message names it and what was tried."""
+
+
+def md5(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_copy(write, destination):
+    """Run write(file) on a temporary file beside `destination`, then rename it into place."""
+    destination = Path(destination)
+    fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, destination)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def download_from_mirrors(name, mirrors, expected_md5, destination, timeout=60):
+    """Try each mirror in turn until one serves `name` with the expected MD5. -> URL used"""
+    tried = []
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + "/" + name
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                _atomic_copy(lambda f, r=response: shutil.copyfileobj(r, f), destination)
+        except OSError as e:
+            log.warning("%s: %s", url, e)
+            tried.append(f"{url} ({e})")
+            continue
+        found = md5(destination)
+        if found == expected_md5:
+            log.info("%s: downloaded, MD5 %s verified", url, found)
+            return url
+        os.unlink(destination)
+        log.warning("%s: MD5 %s, expected %s; trying the next mirror", url, found, expected_md5)
+        tried.append(f"{url} (MD5 {found})")
+    raise DownloadError(
+        f"{name}: no mirror served a file with MD5 {expected_md5}; tried: {'; '.join(tried)}"
+    )
+
+
+def copy_from_directory(name, directory, destination):
+    source = Path(directory) / name
+    if not source.is_file():
+        raise DataError(f"{source}: file not found (data.local_dir)")
+    _atomic_copy(lambda f: f.write(source.read_bytes()), destination)
+    return str(source)
+
+
+def fetch_mnist(destination, local_dir=None, mirrors=(), md5s=None, timeout=60):
+    """Bring the four MNIST files into `destination` from `local_dir` if given, else from
+    `mirrors` (checked against `md5s`, keyed like MNIST_FILES), then verify their IDX
+    structure. Files are removed again if verification fails. -> manifest dict"""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    sources = {}
+    try:
+        for key, name in MNIST_FILES.items():
+            if local_dir is not None:
+                sources[key] = copy_from_directory(name, local_dir, destination / name)
+            else:
+                sources[key] = download_from_mirrors(
+                    name, mirrors, md5s[key], destination / name, timeout
+                )
+        summary = verify_mnist(destination)
+    except BaseException:
+        for name in MNIST_FILES.values():
+            (destination / name).unlink(missing_ok=True)
+        raise
+    for key, entry in summary.items():
+        entry["source"] = sources[key]
+    return summary

@@ -1,0 +1,80 @@
+"""The encoder and decoder MLPs of Kingma & Welling, Appendix C (Bernoulli decoder)."""
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+N_PIXELS = 28 * 28
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    latent_dim: int = 2
+    hidden_dim: int = 500
+
+
+class Encoder(nn.Module):
+    """x: (..., 784) -> mean, log-std of q(z | x): (..., Dz) each."""
+
+    def __init__(self, settings: ModelSettings):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(N_PIXELS, settings.hidden_dim),
+            nn.Tanh(),
+            nn.Linear(settings.hidden_dim, 2 * settings.latent_dim),
+        )
+
+    def forward(self, x):
+        mu, log_sigma = self.net(x).chunk(2, dim=-1)
+        return mu, log_sigma
+
+
+class Decoder(nn.Module):
+    """z: (..., Dz) -> Bernoulli logits of p(x | z): (..., 784)."""
+
+    def __init__(self, settings: ModelSettings):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(settings.latent_dim, settings.hidden_dim),
+            nn.Tanh(),
+            nn.Linear(settings.hidden_dim, N_PIXELS),
+        )
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class VAE(nn.Module):
+    def __init__(self, settings: ModelSettings):
+        super().__init__()
+        self.settings = settings
+        self.encoder = Encoder(settings)
+        self.decoder = Decoder(settings)
+
+    @property
+    def latent_dim(self):
+        return self.settings.latent_dim
+
+
+def build_vae(settings: ModelSettings, seed) -> VAE:
+    """A freshly initialised VAE whose weights depend on `seed` alone (global RNG untouched)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return VAE(settings)
+
+
+def save_model(vae: VAE, path, **metadata):
+    """Write weights, the model settings and any metadata (training settings, versions)."""
+    torch.save(
+        {"settings": asdict(vae.settings), "state_dict": vae.state_dict(), **metadata},
+        path,
+    )
+
+
+def load_model(path, device="cpu") -> VAE:
+    """Rebuild a VAE from a file written by save_model, in eval mode on `device`."""
+    saved = torch.load(path, map_location=device, weights_only=True)
+    vae = VAE(ModelSettings(**saved["settings"]))
+    vae.load_state_dict(saved["state_dict"])
+    return vae.to(device).eval()

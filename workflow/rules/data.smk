@@ -1,0 +1,45 @@
+rule download_mnist:
+    input:
+        unpack(mnist_source_files),
+        code=code("download_mnist.py"),
+    output:
+        **raw_mnist("data/mnist/raw"),
+        manifest="data/mnist/raw/manifest.json",
+    params:
+        source=config["data"]["source"],
+        local_dir=config["data"]["local_dir"],
+        mirrors=config["data"]["mirrors"],
+        md5=config["data"]["md5"],
+        timeout=config["data"]["timeout"],
+    log:
+        "logs/download_mnist.log",
+    benchmark:
+        "benchmarks/download_mnist.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=30,
+    script:
+        "../scripts/download_mnist.py"
+
+
+rule binarize:
+    input:
+        **raw_mnist("data/mnist/raw"),
+        code=code("binarize.py"),
+    output:
+        data="data/mnist/binarized.npz",
+    params:
+        threshold=config["data"]["threshold"],
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+    log:
+        "logs/binarize.log",
+    benchmark:
+        "benchmarks/binarize.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/binarize.py"

@@ -1,0 +1,20 @@
+rule evaluate:
+    input:
+        model=rules.train.output.model,
+        data=rules.binarize.output.data,
+        code=code("evaluate.py"),
+    output:
+        metrics="results/{run}/metrics.json",
+        per_image="results/{run}/test_per_image.csv",
+    params:
+        settings=evaluate_params,
+    log:
+        "logs/evaluate/{run}.log",
+    benchmark:
+        "benchmarks/evaluate/{run}.tsv"
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    script:
+        "../scripts/evaluate.py"

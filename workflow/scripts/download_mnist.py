@@ -1,0 +1,16 @@
+import json
+from pathlib import Path
+
+from mnist_vae.download import fetch_mnist
+from mnist_vae.logs import rule_logging
+
+with rule_logging(snakemake.log[0]):
+    params = snakemake.params
+    manifest = fetch_mnist(
+        Path(snakemake.output.manifest).parent,
+        local_dir=params.local_dir if params.source == "local" else None,
+        mirrors=params.mirrors,
+        md5s=params.md5,
+        timeout=params.timeout,
+    )
+    Path(snakemake.output.manifest).write_text(json.dumps(manifest, indent=2) + "\n")

@@ -1,0 +1,31 @@
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from mnist_vae.data import load_binarized
+from mnist_vae.logs import rule_logging
+from mnist_vae.model import ModelSettings, build_vae, save_model
+from mnist_vae.runtime import resolve_device, software_versions
+from mnist_vae.sources import code_digest
+from mnist_vae.train import TrainSettings, train
+
+with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    settings = snakemake.params.settings
+    model_settings = ModelSettings(**settings["model"])
+    train_settings = TrainSettings(**settings["train"])
+    device = resolve_device(train_settings.device)
+    data = load_binarized(snakemake.input.data)
+    vae = build_vae(model_settings, train_settings.seed).to(device)
+    history = train(
+        vae,
+        torch.from_numpy(data["x_train"]).float().to(device),
+        torch.from_numpy(data["x_test"]).float().to(device),
+        train_settings,
+        checkpoint=snakemake.params.checkpoint,
+        code_digest=code_digest(snakemake.input.code),
+    )
+    save_model(vae.cpu(), snakemake.output.model, train=settings["train"], versions=software_versions())
+    pd.DataFrame(history).to_csv(snakemake.output.history, index=False)
+    Path(snakemake.params.checkpoint).unlink()
