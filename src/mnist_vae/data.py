@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_vae.errors import DataError
+
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 IMAGE_SIDE = 28
@@ -17,10 +19,6 @@ MNIST_FILES = {
     "test_images": "t10k-images-idx3-ubyte.gz",
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
-
-
-class DataError(ValueError):
-    """A data file that is missing, corrupt or not what was expected; the message names it."""
 
 
 def sha256(path):

@@ -8,13 +8,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from mnist_vae.data import MNIST_FILES, DataError, verify_mnist
+from mnist_vae.data import MNIST_FILES, verify_mnist
+from mnist_vae.errors import DataError, DownloadError
 
 log = logging.getLogger(__name__)
-
-
-class DownloadError(RuntimeError):
-    """No source gave a good copy of a file; the message names it and what was tried."""
 
 
 def md5(path):
@@ -76,6 +73,8 @@ def fetch_mnist(destination, local_dir=None, mirrors=(), md5s=None, timeout=60):
     structure. Files are removed again if verification fails. -> manifest dict"""
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
+    if local_dir is not None:
+        verify_mnist(local_dir)  # so that an error names the file to mend
     sources = {}
     try:
         for key, name in MNIST_FILES.items():

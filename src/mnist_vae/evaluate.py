@@ -36,9 +36,12 @@ def summary(values):
 def elbo_per_image(vae, x, settings, generator):
     """ELBO, reconstruction and KL per image, each averaged over settings.elbo_samples
     draws from q(z | x). x: (N, 784) -> dict of (N,) arrays"""
-    parts = [elbo_terms(batch, vae, generator, settings.elbo_samples) for batch in x.split(settings.batch_size)]
-    reconstruction = torch.cat([r for r, _ in parts]).cpu().numpy()
-    kl = torch.cat([k for _, k in parts]).cpu().numpy()
+    parts = [
+        elbo_terms(batch, vae, generator, settings.elbo_samples)
+        for batch in x.split(settings.batch_size)
+    ]
+    reconstruction = torch.cat([r for r, _ in parts]).double().cpu().numpy()
+    kl = torch.cat([k for _, k in parts]).double().cpu().numpy()
     return {"elbo": reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
 
@@ -50,14 +53,18 @@ def iwae_per_image(vae, x, settings, generator):
     for i, batch in enumerate(batches, 1):
         bounds.append(iwae_bound(batch, vae, settings.iwae_samples, generator, settings.chunk_size))
         if i % max(1, len(batches) // 10) == 0 or i == len(batches):
-            log.info("IWAE-%d: %d/%d images", settings.iwae_samples, i * settings.batch_size, len(x))
+            log.info(
+                "IWAE-%d: %d/%d images", settings.iwae_samples, i * settings.batch_size, len(x)
+            )
     return torch.cat(bounds).cpu().numpy()
 
 
 @torch.no_grad()
 def quadrature_per_image(vae, x, settings):
     """log p(x) on the configured grid and on one with half the spacing. -> (N,), (N,)"""
-    coarse = log_marginal_quadrature(x, vae.decoder, settings.quadrature_limit, settings.quadrature_points)
+    coarse = log_marginal_quadrature(
+        x, vae.decoder, settings.quadrature_limit, settings.quadrature_points
+    )
     fine = log_marginal_quadrature(
         x, vae.decoder, settings.quadrature_limit, 2 * settings.quadrature_points - 1
     )

@@ -4,10 +4,7 @@ import contextlib
 import logging
 import sys
 
-from mnist_vae.data import DataError
-from mnist_vae.download import DownloadError
-
-EXPECTED_ERRORS = (DataError, DownloadError, ValueError, RuntimeError)
+from mnist_vae.errors import InputError
 
 
 @contextlib.contextmanager
@@ -23,7 +20,7 @@ def rule_logging(log_path):
     )
     try:
         yield
-    except EXPECTED_ERRORS as e:
+    except InputError as e:
         logging.getLogger("mnist_vae").error("%s", e)
         sys.exit(f"error: {e}")
     except BaseException:

@@ -1,8 +1,9 @@
 import copy
+import sys
 from pathlib import Path
 
 import jsonschema
-from snakemake.exceptions import WorkflowError
+import yaml
 from snakemake.utils import validate
 
 from mnist_vae.data import MNIST_FILES
@@ -10,16 +11,34 @@ from mnist_vae.sources import package_dependencies
 
 CONFIG_SCHEMA = "../schemas/config.schema.yaml"
 RUN_SECTIONS = ("model", "train", "evaluate")
+SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(
+    yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
+)
+
+
+def read_strings_as_declared_types(settings):
+    """Snakemake reads nested --config values as strings (train={epochs: 3} gives '3'):
+    read such a string as YAML where the schema wants a number or boolean there."""
+    for error in SCHEMA_VALIDATOR.iter_errors(settings):
+        if error.validator == "type" and isinstance(error.instance, str) and error.path:
+            value = yaml.safe_load(error.instance)
+            if jsonschema.Draft202012Validator({"type": error.validator_value}).is_valid(value):
+                *parents, key = error.path
+                parent = settings
+                for name in parents:
+                    parent = parent[name]
+                parent[key] = value
 
 
 def validated(settings, where="config"):
-    """Validate against the schema, filling defaults; a failure is one line naming the key."""
-    try:
-        validate(settings, schema=CONFIG_SCHEMA)
-    except WorkflowError as e:
-        error = next(a for a in e.args if isinstance(a, jsonschema.ValidationError))
+    """Check against the schema, then fill its defaults with snakemake's validate.
+    A failure is one line naming the key and what was expected."""
+    read_strings_as_declared_types(settings)
+    error = jsonschema.exceptions.best_match(SCHEMA_VALIDATOR.iter_errors(settings))
+    if error is not None:
         key = ".".join([where, *map(str, error.absolute_path)])
-        raise WorkflowError(f"{key}: {error.message}") from None
+        sys.exit(f"error: {key}: {error.message}")  # one line, no Snakemake stack
+    validate(settings, schema=CONFIG_SCHEMA)
     return settings
 
 

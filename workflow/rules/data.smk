@@ -19,6 +19,8 @@ rule download_mnist:
     resources:
         mem_mb=500,
         runtime=30,
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/download_mnist.py"
 
@@ -41,5 +43,7 @@ rule binarize:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/binarize.py"

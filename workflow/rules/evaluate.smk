@@ -16,5 +16,7 @@ rule evaluate:
     resources:
         mem_mb=3000,
         runtime=60,
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/evaluate.py"

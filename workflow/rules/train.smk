@@ -17,5 +17,7 @@ rule train:
     resources:
         mem_mb=2000,
         runtime=60,
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/train.py"

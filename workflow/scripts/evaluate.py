@@ -11,7 +11,7 @@ from mnist_vae.runtime import resolve_device
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     params = dict(snakemake.params.settings)
-    device = resolve_device(params.pop("device"))
+    device = resolve_device(params.pop("device"), "evaluate.device")
     quadrature = params.pop("quadrature")
     settings = EvaluateSettings(
         **params, quadrature_limit=quadrature["limit"], quadrature_points=quadrature["points"]

@@ -15,7 +15,7 @@ with rule_logging(snakemake.log[0]):
     settings = snakemake.params.settings
     model_settings = ModelSettings(**settings["model"])
     train_settings = TrainSettings(**settings["train"])
-    device = resolve_device(train_settings.device)
+    device = resolve_device(train_settings.device, "train.device")
     data = load_binarized(snakemake.input.data)
     vae = build_vae(model_settings, train_settings.seed).to(device)
     history = train(
@@ -26,6 +26,8 @@ with rule_logging(snakemake.log[0]):
         checkpoint=snakemake.params.checkpoint,
         code_digest=code_digest(snakemake.input.code),
     )
-    save_model(vae.cpu(), snakemake.output.model, train=settings["train"], versions=software_versions())
+    save_model(
+        vae.cpu(), snakemake.output.model, train=settings["train"], versions=software_versions()
+    )
     pd.DataFrame(history).to_csv(snakemake.output.history, index=False)
     Path(snakemake.params.checkpoint).unlink()

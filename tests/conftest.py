@@ -1,0 +1,106 @@
+import gzip
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mnist_vae.data import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES, binarized_split
+from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.train import TrainSettings, train
+
+REPO = Path(__file__).resolve().parents[1]
+MNIST = REPO / "resources" / "mnist"
+WORKFLOW_FILES = ("Snakefile", "workflow", "src", "resources")
+TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
+
+
+def idx_bytes(magic, array):
+    """The IDX encoding of a uint8 array: magic, big-endian dimensions, then the bytes."""
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def write_idx(path, magic, array):
+    with gzip.open(path, "wb") as f:
+        f.write(idx_bytes(magic, array))
+    return path
+
+
+@pytest.fixture
+def mnist_dir(tmp_path):
+    """A small but well-formed set of the four MNIST files (50 train, 30 test)."""
+    rng = np.random.default_rng(0)
+    directory = tmp_path / "mnist"
+    directory.mkdir()
+    for split, n in (("train", 50), ("test", 30)):
+        write_idx(
+            directory / MNIST_FILES[f"{split}_images"],
+            IMAGE_MAGIC,
+            rng.integers(0, 256, (n, 28, 28)),
+        )
+        write_idx(directory / MNIST_FILES[f"{split}_labels"], LABEL_MAGIC, rng.integers(0, 10, n))
+    return directory
+
+
+def mnist_tensor(split, n):
+    x, _ = binarized_split(
+        MNIST / MNIST_FILES[f"{split}_images"], MNIST / MNIST_FILES[f"{split}_labels"], n, 0.5
+    )
+    return torch.from_numpy(x).float()
+
+
+@pytest.fixture(scope="session")
+def test_images():
+    """The first 100 real binarized test digits. -> (100, 784)"""
+    return mnist_tensor("test", 100)
+
+
+@pytest.fixture(scope="session")
+def trained_vae():
+    """A small Dz = 2 VAE trained for a few seconds on 1000 real digits."""
+    torch.set_num_threads(2)
+    vae = build_vae(ModelSettings(latent_dim=2, hidden_dim=200), seed=0)
+    train(vae, mnist_tensor("train", 1000), mnist_tensor("test", 100), TrainSettings(epochs=15))
+    return vae.eval()
+
+
+def copy_workflow(destination):
+    """The files a workflow run needs, copied into `destination`, with the tiny config as
+    its config.yaml (as the catalog's .test directories do). -> destination"""
+    for name in WORKFLOW_FILES:
+        source = REPO / name
+        target = destination / name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    shutil.copy2(TINY_CONFIG, destination / "config.yaml")
+    return destination
+
+
+def snakemake(workdir, *args, check=True, timeout=600):
+    """Run the real snakemake CLI in `workdir`. -> CompletedProcess"""
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(workdir, *args):
+    """Rules a dry run would execute, with their counts. -> {rule: count}"""
+    output = snakemake(workdir, "--dry-run", "--quiet", "rules", *args).stdout
+    jobs = {}
+    in_table = False
+    for line in output.splitlines():
+        fields = line.split()
+        if fields[:2] == ["job", "count"]:
+            in_table = True
+        elif in_table and len(fields) == 2 and fields[1].isdigit() and fields[0] != "total":
+            jobs[fields[0]] = int(fields[1])
+    return jobs

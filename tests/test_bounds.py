@@ -1,0 +1,81 @@
+import math
+
+import torch
+
+from mnist_vae.bounds import (
+    _log_mean_exp,
+    elbo,
+    iwae_bound,
+    log_marginal_prior_sampling,
+    sample_diag_gaussian,
+)
+from mnist_vae.model import ModelSettings, build_vae
+
+
+def generator(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_reparameterised_samples_have_the_given_mean_and_std():
+    mu, log_sigma = torch.tensor([[1.0, -2.0]]), torch.tensor([[0.0, -1.0]])
+    z = sample_diag_gaussian(mu, log_sigma, generator(), n_samples=100_000)
+    assert z.shape == (100_000, 1, 2)
+    torch.testing.assert_close(z.mean(0), mu, atol=0.02, rtol=0)
+    torch.testing.assert_close(z.std(0), log_sigma.exp(), atol=0.02, rtol=0)
+
+
+def test_elbo_is_one_value_per_image_and_differentiable():
+    vae = build_vae(ModelSettings(hidden_dim=20), seed=0)
+    x = torch.ones(6, 784)
+    values = elbo(x, vae, generator())
+    assert values.shape == (6,)
+    values.mean().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in vae.parameters())
+
+
+def test_iwae_with_one_sample_is_the_elbo_with_the_same_draw(test_images):
+    vae = build_vae(ModelSettings(hidden_dim=20), seed=0)
+    with torch.no_grad():
+        single = elbo(test_images, vae, generator(3))
+        iwae = iwae_bound(test_images, vae, 1, generator(3))
+    # The same terms summed in another order: equal to float32 precision.
+    torch.testing.assert_close(iwae.float(), single)
+
+
+def test_iwae_is_above_the_elbo_on_average(trained_vae, test_images):
+    with torch.no_grad():
+        lower = elbo(test_images, trained_vae, generator(), n_samples=100).mean()
+        iwae = iwae_bound(test_images, trained_vae, 100, generator()).mean()
+    assert iwae > lower + 0.5
+
+
+def test_iwae_rises_and_levels_off_as_k_grows(trained_vae, test_images):
+    with torch.no_grad():
+        bounds = [
+            iwae_bound(test_images, trained_vae, k, generator()).mean() for k in (1, 10, 100, 1000)
+        ]
+    steps = torch.diff(torch.stack(bounds))
+    assert (steps > 0).all()
+    assert steps[-1] < steps[0]
+
+
+def test_log_mean_exp_does_not_depend_on_the_chunk_size():
+    weights = torch.randn(64, 5, generator=generator()) * 50
+
+    def from_stream(chunk_size):
+        drawn = iter(weights.split(chunk_size))
+        return _log_mean_exp(lambda n: next(drawn), 64, chunk_size)
+
+    expected = torch.logsumexp(weights.double(), 0) - math.log(64)
+    assert from_stream(64).dtype == torch.float64
+    torch.testing.assert_close(from_stream(64), expected)
+    torch.testing.assert_close(from_stream(7), expected)
+
+
+def test_prior_sampling_with_a_constant_decoder_gives_its_likelihood():
+    def decoder(z):  # p(x | z) = 2^-784 for every z
+        return torch.zeros(*z.shape[:-1], 784)
+
+    log_px = log_marginal_prior_sampling(torch.ones(3, 784), decoder, 50, 2, generator())
+    expected = torch.full((3,), -784 * math.log(2), dtype=torch.float64)
+    torch.testing.assert_close(log_px, expected, rtol=1e-6, atol=0)  # float32 sum of 784 terms

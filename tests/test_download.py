@@ -1,0 +1,114 @@
+import functools
+import hashlib
+import http.server
+import shutil
+import socket
+import threading
+
+import pytest
+
+from mnist_vae.data import MNIST_FILES
+from mnist_vae.download import download_from_mirrors, fetch_mnist, md5
+from mnist_vae.errors import DataError, DownloadError
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Serve directories over HTTP on 127.0.0.1. -> serve(directory) returns its base URL"""
+    servers = []
+
+    def start(directory):
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+        handler.log_message = lambda *args: None
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def corrupt_dir(tmp_path, mnist_dir):
+    """The same file names as mnist_dir, each with one byte flipped."""
+    directory = tmp_path / "corrupt"
+    directory.mkdir()
+    for name in MNIST_FILES.values():
+        data = bytearray((mnist_dir / name).read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        (directory / name).write_bytes(bytes(data))
+    return directory
+
+
+def md5s(directory):
+    return {key: md5(directory / name) for key, name in MNIST_FILES.items()}
+
+
+def dead_url():
+    """A loopback port with nothing listening."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def test_downloads_a_good_file(tmp_path, mnist_dir, serve):
+    name = MNIST_FILES["train_labels"]
+    url = download_from_mirrors(name, [serve(mnist_dir)], md5(mnist_dir / name), tmp_path / name)
+    assert url.endswith(name)
+    assert (tmp_path / name).read_bytes() == (mnist_dir / name).read_bytes()
+
+
+def test_corrupt_file_is_refused_and_removed(tmp_path, mnist_dir, corrupt_dir, serve):
+    name = MNIST_FILES["train_labels"]
+    with pytest.raises(DownloadError, match=f"{name}: no mirror served a file with MD5"):
+        download_from_mirrors(name, [serve(corrupt_dir)], md5(mnist_dir / name), tmp_path / name)
+    assert list(tmp_path.glob("train-labels*")) == []
+
+
+def test_dead_or_corrupt_mirrors_are_skipped_for_a_good_one(
+    tmp_path, mnist_dir, corrupt_dir, serve
+):
+    name = MNIST_FILES["test_images"]
+    good = serve(mnist_dir)
+    mirrors = [dead_url(), serve(corrupt_dir), good]
+    url = download_from_mirrors(name, mirrors, md5(mnist_dir / name), tmp_path / name, timeout=5)
+    assert url == good + name
+
+
+def test_missing_file_on_every_mirror_is_an_error(tmp_path, serve):
+    with pytest.raises(DownloadError, match="404"):
+        download_from_mirrors("absent.gz", [serve(tmp_path)], "0" * 32, tmp_path / "absent.gz")
+
+
+def test_fetch_from_mirrors_writes_all_files_with_a_manifest(tmp_path, mnist_dir, serve):
+    manifest = fetch_mnist(tmp_path / "raw", mirrors=[serve(mnist_dir)], md5s=md5s(mnist_dir))
+    assert set(manifest) == set(MNIST_FILES)
+    assert manifest["test_images"]["count"] == 30
+    assert all(entry["source"].startswith("http://127.0.0.1:") for entry in manifest.values())
+
+
+def test_fetch_from_a_directory_records_sha256_and_source(tmp_path, mnist_dir):
+    manifest = fetch_mnist(tmp_path / "raw", local_dir=mnist_dir)
+    entry = manifest["train_images"]
+    assert entry["count"] == 50
+    assert entry["source"] == str(mnist_dir / MNIST_FILES["train_images"])
+    assert (
+        entry["sha256"]
+        == hashlib.sha256((tmp_path / "raw" / entry["file"]).read_bytes()).hexdigest()
+    )
+
+
+def test_fetch_removes_everything_when_a_file_fails_verification(tmp_path, mnist_dir):
+    (mnist_dir / MNIST_FILES["test_images"]).write_bytes(b"not gzip")
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte\.gz: not a complete gzip file"):
+        fetch_mnist(tmp_path / "raw", local_dir=mnist_dir)
+    assert list((tmp_path / "raw").iterdir()) == []
+
+
+def test_fetch_from_a_directory_without_the_files_names_the_file(tmp_path):
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: file not found"):
+        fetch_mnist(tmp_path / "raw", local_dir=tmp_path)
+    shutil.rmtree(tmp_path / "raw")

@@ -1,0 +1,21 @@
+import re
+
+import yaml
+from conftest import REPO
+
+PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)$")
+
+
+def pins(lines):
+    return dict(m.groups() for line in lines if (m := PIN.match(line.strip())))
+
+
+def test_environment_yml_pins_the_same_versions_as_requirements():
+    requirements = pins((REPO / "requirements.txt").read_text().splitlines())
+    environment = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert requirements and pins(pip_section) == requirements
+
+
+def test_torch_is_pinned_so_pip_takes_the_cpu_build():
+    assert pins((REPO / "requirements.txt").read_text().splitlines())["torch"] == "2.13.0"

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+from conftest import REPO
+
+from mnist_vae.sources import code_digest, imported_modules, package_dependencies
+
+SRC = REPO / "src"
+
+
+def dependencies(script):
+    return {Path(p).name for p in package_dependencies(REPO / "workflow/scripts" / script, SRC)}
+
+
+def test_finds_package_imports_of_every_form(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("import os\nimport mnist_vae.data\nfrom mnist_vae.model import VAE\n")
+    assert imported_modules(script) == {"mnist_vae.data", "mnist_vae.model", "mnist_vae.model.VAE"}
+
+
+def test_follows_imports_through_the_package(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("from mnist_vae.bounds import elbo\n")
+    assert {Path(p).name for p in package_dependencies(script, SRC)} == {
+        "__init__.py",
+        "bounds.py",
+        "densities.py",
+    }
+
+
+def test_evaluation_depends_on_quadrature_but_training_does_not():
+    assert "quadrature.py" in dependencies("evaluate.py")
+    assert "quadrature.py" not in dependencies("train.py")
+
+
+def test_only_the_download_depends_on_the_download_module():
+    assert "download.py" in dependencies("download_mnist.py")
+    assert all(
+        "download.py" not in dependencies(s) for s in ("binarize.py", "train.py", "evaluate.py")
+    )
+
+
+def test_code_digest_changes_with_the_content(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("a = 1\n")
+    before = code_digest([path])
+    path.write_text("a = 2\n")
+    assert code_digest([path]) != before

@@ -1,0 +1,87 @@
+import pytest
+import torch
+from conftest import mnist_tensor
+
+import mnist_vae.train
+from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.train import TrainSettings, train
+
+MODEL = ModelSettings(hidden_dim=32)
+SETTINGS = TrainSettings(epochs=4, batch_size=50, heldout_images=50)
+
+
+@pytest.fixture(scope="module")
+def images():
+    return mnist_tensor("train", 200), mnist_tensor("test", 50)
+
+
+def fit(images, checkpoint=None, settings=SETTINGS):
+    vae = build_vae(MODEL, seed=settings.seed)
+    history = train(vae, *images, settings, checkpoint=checkpoint)
+    return vae, history
+
+
+def without_seconds(history):
+    return [{k: v for k, v in record.items() if k != "seconds"} for record in history]
+
+
+def assert_same_weights(a, b):
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_history_has_one_record_per_epoch(images):
+    _, history = fit(images)
+    assert [r["epoch"] for r in history] == [1, 2, 3, 4]
+    assert set(history[0]) == {"epoch", "train_elbo", "heldout_elbo", "seconds"}
+
+
+def test_training_raises_the_elbo(images):
+    _, history = fit(images)
+    assert history[-1]["train_elbo"] > history[0]["train_elbo"] + 10
+    assert history[-1]["heldout_elbo"] > history[0]["heldout_elbo"] + 10
+
+
+def test_same_seed_gives_the_same_model_and_numbers(images):
+    first, first_history = fit(images)
+    second, second_history = fit(images)
+    assert without_seconds(first_history) == without_seconds(second_history)
+    assert_same_weights(first, second)
+
+
+def test_other_seed_gives_other_numbers(images):
+    _, first = fit(images)
+    _, other = fit(images, settings=TrainSettings(**{**SETTINGS.__dict__, "seed": 1}))
+    assert without_seconds(first) != without_seconds(other)
+
+
+def test_interrupted_training_resumes_to_the_same_result(images, tmp_path, monkeypatch):
+    uninterrupted, full_history = fit(images)
+
+    calls = []
+    real_heldout_elbo = mnist_vae.train.heldout_elbo
+
+    def interrupt_in_third_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_heldout_elbo(*args, **kwargs)
+
+    checkpoint = tmp_path / "train.checkpoint.pt"
+    monkeypatch.setattr(mnist_vae.train, "heldout_elbo", interrupt_in_third_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        fit(images, checkpoint)
+    monkeypatch.undo()
+    assert len(torch.load(checkpoint, weights_only=False)["history"]) == 2
+
+    resumed, resumed_history = fit(images, checkpoint)
+    assert without_seconds(resumed_history) == without_seconds(full_history)
+    assert_same_weights(resumed, uninterrupted)
+
+
+def test_checkpoint_from_other_settings_is_not_resumed(images, tmp_path):
+    checkpoint = tmp_path / "train.checkpoint.pt"
+    fit(images, checkpoint, TrainSettings(**{**SETTINGS.__dict__, "seed": 5}))
+    _, history = fit(images, checkpoint)
+    _, fresh = fit(images)
+    assert without_seconds(history) == without_seconds(fresh)

@@ -1,0 +1,211 @@
+"""The real snakemake CLI on the tiny config, in a temporary copy of the repository."""
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import copy_workflow, planned_jobs, snakemake
+
+pytestmark = pytest.mark.workflow
+
+RUN = "results/tiny"
+CORE_RULES = {"download_mnist", "binarize", "train", "evaluate"}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A copy of the repository on which the tiny workflow has run to the end."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("workflow"))
+    snakemake(workdir)
+    return workdir
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A copy of the repository on which nothing has run."""
+    return copy_workflow(tmp_path)
+
+
+@contextlib.contextmanager
+def edited(path):
+    """`path` with a comment appended, restored afterwards with its old content and times.
+    (An input that is only newer, with the same content, reruns nothing in Snakemake 9.)"""
+    original, stat = path.read_text(), path.stat()
+    path.write_text(original + "# edited\n")
+    try:
+        yield
+    finally:
+        path.write_text(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_download_copies_and_records_every_file(workdir):
+    manifest = json.loads((workdir / "data/mnist/raw/manifest.json").read_text())
+    assert len(manifest) == 4
+    for entry in manifest.values():
+        raw = workdir / "data/mnist/raw" / entry["file"]
+        assert hashlib.sha256(raw.read_bytes()).hexdigest() == entry["sha256"]
+        assert entry["source"].startswith("resources/mnist/")
+
+
+def test_binarized_data_has_the_configured_sizes(workdir):
+    with np.load(workdir / "data/mnist/binarized.npz") as data:
+        assert data["x_train"].shape == (300, 784)
+        assert data["x_test"].shape == (200, 784)
+        assert data["y_train"].shape == (300,)
+        assert set(np.unique(data["x_train"])) == {0, 1}
+
+
+def test_training_writes_model_and_history(workdir):
+    history = pd.read_csv(workdir / RUN / "history.csv")
+    assert list(history.columns) == ["epoch", "train_elbo", "heldout_elbo", "seconds"]
+    assert history["epoch"].tolist() == [1, 2]
+    saved = torch.load(workdir / RUN / "model.pt", weights_only=True)
+    assert saved["settings"] == {"latent_dim": 2, "hidden_dim": 64}
+    assert saved["train"]["epochs"] == 2
+    assert set(saved["versions"]) >= {"python", "torch", "numpy"}
+    assert not (workdir / RUN / "train.checkpoint.pt").exists()
+
+
+def test_metrics_cover_the_whole_test_set(workdir):
+    metrics = json.loads((workdir / RUN / "metrics.json").read_text())
+    test = metrics["test"]
+    assert test["n_images"] == 200 and metrics["train"]["n_images"] == 300
+    assert test["iwae"]["k"] == 20
+    assert math.isclose(
+        test["elbo"]["mean"], test["reconstruction"]["mean"] - test["kl"]["mean"], rel_tol=1e-6
+    )
+    assert test["log_px_quadrature"]["points_per_axis"] == 41
+    for name in ("elbo", "iwae", "log_px_quadrature"):
+        assert math.isfinite(test[name]["mean"]) and test[name]["sem"] > 0
+
+
+def test_per_image_file_holds_the_gaps(workdir):
+    per_image = pd.read_csv(workdir / RUN / "test_per_image.csv")
+    assert len(per_image) == 200
+    np.testing.assert_allclose(
+        per_image["gap_log_px_minus_elbo"], per_image["log_px"] - per_image["elbo"], atol=1e-9
+    )
+    metrics = json.loads((workdir / RUN / "metrics.json").read_text())
+    assert math.isclose(per_image["log_px"].mean(), metrics["test"]["log_px_quadrature"]["mean"])
+
+
+def test_every_rule_leaves_a_log_and_a_benchmark(workdir):
+    for rule in ("download_mnist", "binarize"):
+        assert (workdir / f"logs/{rule}.log").exists()
+        assert (workdir / f"benchmarks/{rule}.tsv").exists()
+    for rule in ("train", "evaluate"):
+        assert (workdir / f"logs/{rule}/tiny.log").read_text()
+        assert (workdir / f"benchmarks/{rule}/tiny.tsv").exists()
+    assert "epoch 2/2" in (workdir / "logs/train/tiny.log").read_text()
+
+
+def test_second_run_has_nothing_to_do(workdir):
+    assert planned_jobs(workdir) == {}
+
+
+def test_changing_an_evaluation_setting_reruns_only_evaluation(workdir):
+    assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == {
+        "evaluate": 1,
+        "all": 1,
+    }
+
+
+def test_changing_a_training_setting_reruns_training_and_evaluation(workdir):
+    jobs = planned_jobs(workdir, "--config", "train={epochs: 3}")
+    assert jobs == {"train": 1, "evaluate": 1, "all": 1}
+
+
+def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
+    with edited(workdir / "src/mnist_vae/quadrature.py"):
+        assert planned_jobs(workdir) == {"evaluate": 1, "all": 1}
+
+
+def test_editing_the_densities_module_reruns_training_and_evaluation(workdir):
+    with edited(workdir / "src/mnist_vae/densities.py"):
+        assert planned_jobs(workdir) == {"train": 1, "evaluate": 1, "all": 1}
+
+
+def test_killed_training_resumes_from_its_checkpoint(fresh):
+    snakemake(fresh, "--until", "binarize")
+    command = [sys.executable, "-m", "snakemake", "--cores", "2"]
+    command += ["--config", "train={epochs: 400}"]
+    checkpoint = fresh / RUN / "train.checkpoint.pt"
+    job = subprocess.Popen(
+        command,
+        cwd=fresh,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while not checkpoint.exists() and job.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(job.pid, signal.SIGTERM)
+    job.wait(timeout=60)
+    assert checkpoint.exists()
+    assert not (fresh / RUN / "model.pt").exists()
+    done = len(torch.load(checkpoint, weights_only=False)["history"])
+    assert 1 <= done < 400
+
+    snakemake(fresh, "--config", "train={epochs: 400}")
+    log = (fresh / "logs/train/tiny.log").read_text()
+    assert f"Resuming from checkpoint {RUN}/train.checkpoint.pt after epoch {done}" in log
+    history = pd.read_csv(fresh / RUN / "history.csv")
+    assert history["epoch"].tolist() == list(range(1, 401))
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("train={epochs: -1}", "config.train.epochs: -1 is less than the minimum of 1"),
+        (
+            "train={epoch: 3}",
+            "config.train: Additional properties are not allowed ('epoch' was unexpected)",
+        ),
+        (
+            "evaluate={device: tpu}",
+            "config.evaluate.device: 'tpu' is not one of ['auto', 'cpu', 'cuda']",
+        ),
+        ("data={n_test: many}", "config.data.n_test: 'many' is not of type 'integer'"),
+        (
+            "runs={tiny: {model: {latent_dim: 0}}}",
+            "config.runs.tiny.model.latent_dim: 0 is less than the minimum of 1",
+        ),
+    ],
+)
+def test_invalid_config_fails_before_any_job_with_one_line_naming_the_key(fresh, override, message):
+    result = snakemake(fresh, "--config", override, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (fresh / "data").exists()
+
+
+def test_corrupt_data_file_fails_naming_the_file_and_leaves_no_output(fresh):
+    images = fresh / "resources/mnist/t10k-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:5000])
+    result = snakemake(fresh, check=False)
+    assert result.returncode != 0
+    assert (
+        "error: resources/mnist/t10k-images-idx3-ubyte.gz: not a complete gzip file"
+        in result.stderr
+    )
+    assert list((fresh / "data/mnist/raw").glob("*")) == []
+
+
+def test_asking_for_more_images_than_the_source_holds_is_a_clear_error(fresh):
+    result = snakemake(fresh, "--config", "data={n_train: 10001}", check=False)
+    assert result.returncode != 0
+    assert "data.n_train=10001 but the file holds only 10000 images" in result.stderr
+    assert not (fresh / "data/mnist/binarized.npz").exists()
