@@ -14,7 +14,7 @@ from mnist_vae.train import TrainSettings, train
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST = REPO / "resources" / "mnist"
-WORKFLOW_FILES = ("Snakefile", "workflow", "src", "resources")
+WORKFLOW_FILES = ("Snakefile", "environment.yml", "workflow", "src", "resources")
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
 
 
