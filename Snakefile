@@ -13,6 +13,10 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/samples.smk"
+include: "workflow/rules/latent.smk"
+include: "workflow/rules/interpolation.smk"
+include: "workflow/rules/inpainting.smk"
 
 
 rule all:

@@ -27,9 +27,23 @@ def test_follows_imports_through_the_package(tmp_path):
     }
 
 
-def test_evaluation_depends_on_quadrature_but_training_does_not():
-    assert "quadrature.py" in dependencies("evaluate.py")
-    assert "quadrature.py" not in dependencies("train.py")
+def test_training_and_evaluation_share_the_quadrature_but_not_the_evaluation_module():
+    assert "quadrature.py" in dependencies("evaluate.py") & dependencies("train.py")
+    assert "evaluate.py" in dependencies("evaluate.py")
+    assert "evaluate.py" not in dependencies("train.py")
+
+
+def test_only_the_figure_scripts_depend_on_plotting():
+    figures = (
+        "plot_history.py",
+        "samples.py",
+        "manifold.py",
+        "latent_scatter.py",
+        "interpolation.py",
+        "inpainting.py",
+    )
+    assert all("plots.py" in dependencies(script) for script in figures)
+    assert all("plots.py" not in dependencies(script) for script in ("train.py", "evaluate.py"))
 
 
 def test_only_the_download_depends_on_the_download_module():

@@ -33,7 +33,7 @@ def assert_same_weights(a, b):
 def test_history_has_one_record_per_epoch(images):
     _, history = fit(images)
     assert [r["epoch"] for r in history] == [1, 2, 3, 4]
-    assert set(history[0]) == {"epoch", "train_elbo", "heldout_elbo", "seconds"}
+    assert set(history[0]) == {"epoch", "train_elbo", "heldout_elbo", "heldout_log_px", "seconds"}
 
 
 def test_training_raises_the_elbo(images):

@@ -19,7 +19,25 @@ from conftest import copy_workflow, planned_jobs, snakemake
 pytestmark = pytest.mark.workflow
 
 RUN = "results/tiny"
-CORE_RULES = {"download_mnist", "binarize", "train", "evaluate"}
+AFTER_TRAINING = {
+    "train",
+    "plot_history",
+    "evaluate",
+    "samples",
+    "manifold",
+    "latent_scatter",
+    "interpolation",
+    "inpainting",
+    "all",
+}
+FIGURE_RULES = {
+    "plot_history",
+    "samples",
+    "manifold",
+    "latent_scatter",
+    "interpolation",
+    "inpainting",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +86,13 @@ def test_binarized_data_has_the_configured_sizes(workdir):
 
 def test_training_writes_model_and_history(workdir):
     history = pd.read_csv(workdir / RUN / "history.csv")
-    assert list(history.columns) == ["epoch", "train_elbo", "heldout_elbo", "seconds"]
+    assert list(history.columns) == [
+        "epoch",
+        "train_elbo",
+        "heldout_elbo",
+        "heldout_log_px",
+        "seconds",
+    ]
     assert history["epoch"].tolist() == [1, 2]
     saved = torch.load(workdir / RUN / "model.pt", weights_only=True)
     assert saved["settings"] == {"latent_dim": 2, "hidden_dim": 64}
@@ -110,6 +134,99 @@ def test_every_rule_leaves_a_log_and_a_benchmark(workdir):
     assert "epoch 2/2" in (workdir / "logs/train/tiny.log").read_text()
 
 
+def png_size(path):
+    """Width and height of a PNG, read from its header."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "training_curves.png",
+        "samples/samples.png",
+        "samples/manifold.png",
+        "latent/latent_scatter.png",
+        "interpolation/interpolation.png",
+        "inpainting/contours.png",
+        "inpainting/completions.png",
+    ],
+)
+def test_every_figure_is_a_readable_png(workdir, figure):
+    width, height = png_size(workdir / RUN / figure)
+    assert 400 <= width <= 3000 and 250 <= height <= 3000
+
+
+def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):
+    history = pd.read_csv(workdir / RUN / "history.csv")
+    assert history["heldout_log_px"].notna().all()
+    assert (history["heldout_log_px"] >= history["heldout_elbo"] - 1).all()
+
+
+def test_samples_are_ten_means_and_ten_binary_images(workdir):
+    with np.load(workdir / RUN / "samples/samples.npz") as samples:
+        assert samples["z"].shape == (10, 2)
+        assert samples["means"].shape == samples["binary"].shape == (10, 784)
+        assert set(np.unique(samples["binary"])) <= {0.0, 1.0}
+
+
+def test_latent_scatter_has_one_point_per_training_image(workdir):
+    table = pd.read_csv(workdir / RUN / "latent/latent_means.csv")
+    assert len(table) == 300
+    assert list(table.columns) == ["image", "label", "z1", "z2", "plot_x", "plot_y"]
+    with np.load(workdir / "data/mnist/binarized.npz") as data:
+        assert table["label"].tolist() == data["y_train"].tolist()
+
+
+def test_interpolation_endpoints_decode_the_encoded_means(workdir):
+    from mnist_vae.model import load_model
+
+    vae = load_model(workdir / RUN / "model.pt")
+    with (
+        np.load(workdir / RUN / "interpolation/interpolation.npz") as path,
+        np.load(workdir / "data/mnist/binarized.npz") as data,
+    ):
+        pairs, means = path["pairs"], path["means"]
+        assert pairs.shape == (3, 2) and means.shape == (3, 10, 784)
+        assert all(path["labels"][:, 0] != path["labels"][:, 1])
+        x = torch.from_numpy(data["x_train"]).float()
+    mu_a, _ = vae.encoder(x[pairs[:, 0]])
+    mu_b, _ = vae.encoder(x[pairs[:, 1]])
+    np.testing.assert_allclose(means[:, 0], torch.sigmoid(vae.decoder(mu_a)), atol=1e-6)
+    np.testing.assert_allclose(means[:, -1], torch.sigmoid(vae.decoder(mu_b)), atol=1e-6)
+
+
+def test_inpainting_metrics_compare_svi_with_two_baselines(workdir):
+    metrics = json.loads((workdir / RUN / "inpainting/inpainting_metrics.json").read_text())
+    assert metrics["n_digits"] == 20
+    for method in ("svi", "encoder_zeroed_bottom", "pixel_mean"):
+        accuracy = metrics[method]["pixel_accuracy"]["mean"]
+        assert 0 < accuracy <= 1
+        assert metrics[method]["bottom_log_likelihood"]["mean"] < 0
+    with np.load(workdir / RUN / "inpainting/inpainting_fit.npz") as fit:
+        assert fit["mu"].shape == (20, 2) and fit["restart_elbo"].shape == (20, 2)
+
+
+def test_changing_an_inpainting_setting_reruns_only_inpainting(workdir):
+    assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
+        "inpainting": 1,
+        "all": 1,
+    }
+
+
+def test_changing_the_sample_seed_reruns_samples_and_the_manifold(workdir):
+    # The manifold reads samples.manifold_points, so it shares the samples section.
+    jobs = planned_jobs(workdir, "--config", "samples={seed: 3}")
+    assert jobs == {"samples": 1, "manifold": 1, "all": 1}
+
+
+def test_a_larger_latent_space_has_no_manifold_and_no_quadrature(workdir):
+    jobs = planned_jobs(workdir, "--config", "model={latent_dim: 3}")
+    assert "manifold" not in jobs
+    assert jobs["train"] == 1 and jobs["latent_scatter"] == 1
+
+
 def test_second_run_has_nothing_to_do(workdir):
     assert planned_jobs(workdir) == {}
 
@@ -121,19 +238,24 @@ def test_changing_an_evaluation_setting_reruns_only_evaluation(workdir):
     }
 
 
-def test_changing_a_training_setting_reruns_training_and_evaluation(workdir):
+def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
     jobs = planned_jobs(workdir, "--config", "train={epochs: 3}")
-    assert jobs == {"train": 1, "evaluate": 1, "all": 1}
+    assert set(jobs) == AFTER_TRAINING
 
 
 def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
-    with edited(workdir / "src/mnist_vae/quadrature.py"):
+    with edited(workdir / "src/mnist_vae/evaluate.py"):
         assert planned_jobs(workdir) == {"evaluate": 1, "all": 1}
 
 
-def test_editing_the_densities_module_reruns_training_and_evaluation(workdir):
+def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
+    with edited(workdir / "src/mnist_vae/plots.py"):
+        assert set(planned_jobs(workdir)) == FIGURE_RULES | {"all"}
+
+
+def test_editing_the_densities_module_reruns_training_and_all_after_it(workdir):
     with edited(workdir / "src/mnist_vae/densities.py"):
-        assert planned_jobs(workdir) == {"train": 1, "evaluate": 1, "all": 1}
+        assert set(planned_jobs(workdir)) == AFTER_TRAINING
 
 
 def test_killed_training_resumes_from_its_checkpoint(fresh):

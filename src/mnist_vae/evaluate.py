@@ -1,7 +1,6 @@
 """Test-set metrics: ELBO and its parts, the IWAE bound, and for Dz = 2 exact log p(x)."""
 
 import logging
-import math
 import time
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import torch
 
 from mnist_vae.bounds import elbo_terms, iwae_bound
 from mnist_vae.quadrature import log_marginal_quadrature
+from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +24,6 @@ class EvaluateSettings:
     chunk_size: int = 500
     quadrature_limit: float = 6.0
     quadrature_points: int = 301
-
-
-def summary(values):
-    """Mean and its standard error over images."""
-    values = np.asarray(values, dtype=np.float64)
-    return {"mean": float(values.mean()), "sem": float(values.std(ddof=1) / math.sqrt(len(values)))}
 
 
 @torch.no_grad()

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 N_PIXELS = 28 * 28
@@ -31,18 +32,16 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """z: (..., Dz) -> Bernoulli logits of p(x | z): (..., 784)."""
+    """z: (..., Dz) -> Bernoulli logits of p(x | z): (..., 784), or of the pixels selected
+    by `pixels` (a slice of the 784), computing only those."""
 
     def __init__(self, settings: ModelSettings):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(settings.latent_dim, settings.hidden_dim),
-            nn.Tanh(),
-            nn.Linear(settings.hidden_dim, N_PIXELS),
-        )
+        self.hidden = nn.Sequential(nn.Linear(settings.latent_dim, settings.hidden_dim), nn.Tanh())
+        self.out = nn.Linear(settings.hidden_dim, N_PIXELS)
 
-    def forward(self, z):
-        return self.net(z)
+    def forward(self, z, pixels=slice(None)):
+        return F.linear(self.hidden(z), self.out.weight[pixels], self.out.bias[pixels])
 
 
 class VAE(nn.Module):
@@ -73,8 +72,9 @@ def save_model(vae: VAE, path, **metadata):
 
 
 def load_model(path, device="cpu") -> VAE:
-    """Rebuild a VAE from a file written by save_model, in eval mode on `device`."""
+    """Rebuild a trained VAE from a file written by save_model, on `device`, frozen: in
+    eval mode with its parameters' gradients off."""
     saved = torch.load(path, map_location=device, weights_only=True)
     vae = VAE(ModelSettings(**saved["settings"]))
     vae.load_state_dict(saved["state_dict"])
-    return vae.to(device).eval()
+    return vae.to(device).eval().requires_grad_(False)

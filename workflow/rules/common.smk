@@ -10,7 +10,15 @@ from mnist_vae.data import MNIST_FILES
 from mnist_vae.sources import package_dependencies
 
 CONFIG_SCHEMA = "../schemas/config.schema.yaml"
-RUN_SECTIONS = ("model", "train", "evaluate")
+RUN_SECTIONS = (
+    "model",
+    "train",
+    "evaluate",
+    "samples",
+    "latent_scatter",
+    "interpolation",
+    "inpainting",
+)
 SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(
     yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
 )
@@ -75,7 +83,7 @@ def run_names():
 
 
 def run_config(run):
-    """Model, train and evaluate settings of one run."""
+    """Every setting of one run but the shared data settings."""
     return {section: RUNS[run][section] for section in RUN_SECTIONS}
 
 
@@ -83,8 +91,17 @@ def train_params(wildcards):
     return {section: run_config(wildcards.run)[section] for section in ("model", "train")}
 
 
-def evaluate_params(wildcards):
-    return run_config(wildcards.run)["evaluate"]
+def section_params(section):
+    """A params function giving a run's settings of one section, and nothing else."""
+
+    def params(wildcards):
+        return run_config(wildcards.run)[section]
+
+    return params
+
+
+def latent_dim(run):
+    return run_config(run)["model"]["latent_dim"]
 
 
 def code(script):
@@ -106,13 +123,22 @@ def mnist_source_files(wildcards):
     return {}
 
 
-def final_outputs():
-    return [
-        path
-        for run in run_names()
-        for path in (
-            f"results/{run}/history.csv",
-            f"results/{run}/metrics.json",
-            f"results/{run}/test_per_image.csv",
-        )
+def run_outputs(run):
+    """Everything a run produces; the manifold only for a two-dimensional latent space."""
+    outputs = [
+        f"results/{run}/history.csv",
+        f"results/{run}/training_curves.png",
+        f"results/{run}/metrics.json",
+        f"results/{run}/test_per_image.csv",
+        f"results/{run}/samples/samples.png",
+        f"results/{run}/latent/latent_scatter.png",
+        f"results/{run}/interpolation/interpolation.png",
+        f"results/{run}/inpainting/inpainting_metrics.json",
     ]
+    if latent_dim(run) == 2:
+        outputs.append(f"results/{run}/samples/manifold.png")
+    return outputs
+
+
+def final_outputs():
+    return [path for run in run_names() for path in run_outputs(run)]

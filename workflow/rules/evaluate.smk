@@ -7,7 +7,7 @@ rule evaluate:
         metrics="results/{run}/metrics.json",
         per_image="results/{run}/test_per_image.csv",
     params:
-        settings=evaluate_params,
+        settings=section_params("evaluate"),
     log:
         "logs/evaluate/{run}.log",
     benchmark:

@@ -21,3 +21,28 @@ rule train:
         "../../environment.yml"
     script:
         "../scripts/train.py"
+
+
+rule plot_history:
+    input:
+        history=rules.train.output.history,
+        code=code("plot_history.py"),
+    output:
+        figure=report(
+            "results/{run}/training_curves.png",
+            caption="../report/training_curves.rst",
+            category="Training",
+            subcategory="{run}",
+        ),
+    log:
+        "logs/plot_history/{run}.log",
+    benchmark:
+        "benchmarks/plot_history/{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plot_history.py"

@@ -14,7 +14,11 @@ with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.settings
     model_settings = ModelSettings(**settings["model"])
-    train_settings = TrainSettings(**settings["train"])
+    train_config = dict(settings["train"])
+    quadrature = train_config.pop("quadrature")
+    train_settings = TrainSettings(
+        **train_config, quadrature_limit=quadrature["limit"], quadrature_points=quadrature["points"]
+    )
     device = resolve_device(train_settings.device, "train.device")
     data = load_binarized(snakemake.input.data)
     vae = build_vae(model_settings, train_settings.seed).to(device)

@@ -1,0 +1,25 @@
+"""The training set in latent space: posterior means, projected to two dimensions."""
+
+import torch
+
+PROJECTIONS = ("pca", "first_two")
+
+
+@torch.no_grad()
+def posterior_means(encoder, x, batch_size=1000):
+    """Means of q(z | x). x: (N, 784) -> (N, Dz)"""
+    return torch.cat([encoder(batch)[0] for batch in x.split(batch_size)])
+
+
+def project_2d(z, projection="pca"):
+    """z itself when Dz = 2; else its first two coordinates or its first two principal
+    components. z: (N, Dz) -> (N, 2), the two axis names"""
+    if z.shape[1] == 2:
+        return z, ("z₁", "z₂")
+    if projection == "first_two":
+        return z[:, :2], ("z₁", "z₂")
+    centred = z - z.mean(0)
+    _, s, v = torch.linalg.svd(centred, full_matrices=False)
+    explained = (s**2 / (s**2).sum())[:2]
+    names = tuple(f"PC {i + 1} ({100 * e:.0f}% of variance)" for i, e in enumerate(explained))
+    return centred @ v[:2].T, names

@@ -1,0 +1,215 @@
+"""Figures for people: digits in grayscale without ticks, titled panels, labelled axes."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+DPI = 150
+SIDE = 28
+
+
+def save(fig, path):
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+def as_image(pixels):
+    return np.asarray(pixels, dtype=float).reshape(SIDE, SIDE)
+
+
+def show_digit(ax, pixels, title=None, **title_options):
+    ax.imshow(as_image(pixels), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=9, **title_options)
+
+
+def digit_rows(rows, row_titles, suptitle, column_titles=None):
+    """A grid of digits: rows is a list of (n, 784) arrays, one per row."""
+    n = len(rows[0])
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 1.2, 1.2 * len(rows) + 0.6))
+    axes = np.atleast_2d(axes)
+    for r, (row, name) in enumerate(zip(rows, row_titles, strict=True)):
+        for c, pixels in enumerate(row):
+            title = column_titles[c] if column_titles is not None and r == 0 else None
+            show_digit(axes[r, c], pixels, title)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=10)
+    fig.suptitle(suptitle, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def samples_figure(means, binary):
+    return digit_rows(
+        [means, binary],
+        ["Bernoulli\nmeans", "binary\nsamples"],
+        f"Ancestral samples: {len(means)} draws z ~ p(z), decoded",
+    )
+
+
+def manifold_figure(z, means):
+    """z: (P, P, 2) grid, means: (P, P, 784) with row 0 at the largest z₂."""
+    points = z.shape[0]
+    canvas = means.reshape(points, points, SIDE, SIDE).transpose(0, 2, 1, 3)
+    canvas = canvas.reshape(points * SIDE, points * SIDE)
+    fig, ax = plt.subplots(figsize=(8, 8))
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
+    centres = np.arange(points) * SIDE + SIDE / 2
+    ticks = np.linspace(0, points - 1, min(points, 5)).round().astype(int)
+    ax.set_xticks(centres[ticks], [f"{z[0, i, 0]:.2f}" for i in ticks])
+    ax.set_yticks(centres[ticks], [f"{z[i, 0, 1]:.2f}" for i in ticks])
+    ax.set_xlabel("z₁")
+    ax.set_ylabel("z₂")
+    ax.set_title("Decoded Bernoulli means over the latent space (grid of Gaussian quantiles)")
+    return fig
+
+
+def latent_scatter_figure(points, labels, axis_names, title):
+    fig, ax = plt.subplots(figsize=(8, 7))
+    colours = plt.get_cmap("tab10")
+    for digit in range(10):
+        chosen = labels == digit
+        ax.scatter(
+            points[chosen, 0],
+            points[chosen, 1],
+            s=3,
+            alpha=0.6,
+            color=colours(digit),
+            label=str(digit),
+            linewidths=0,
+        )
+    ax.set_xlabel(axis_names[0])
+    ax.set_ylabel(axis_names[1])
+    ax.set_title(title)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.legend(
+        title="digit", markerscale=4, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False
+    )
+    fig.tight_layout()
+    return fig
+
+
+def interpolation_figure(start, end, means, alphas, start_labels, end_labels):
+    """start, end: (P, 784) real digits; means: (P, A, 784) along the path."""
+    pairs, steps = means.shape[:2]
+    fig, axes = plt.subplots(pairs, steps + 2, figsize=(1.1 * (steps + 2), 1.35 * pairs + 0.7))
+    axes = np.atleast_2d(axes)
+    for p in range(pairs):
+        show_digit(axes[p, 0], start[p], f"real {start_labels[p]}", color="tab:blue")
+        show_digit(axes[p, -1], end[p], f"real {end_labels[p]}", color="tab:blue")
+        for a in range(steps):
+            show_digit(axes[p, a + 1], means[p, a], f"α={alphas[a]:.2f}" if p == 0 else None)
+    fig.suptitle(
+        "Interpolating between the encoded means of two digits: z = α·z_a + (1−α)·z_b", fontsize=12
+    )
+    fig.tight_layout()
+    return fig
+
+
+def contours_figure(panels, latent_dim):
+    """panels: dicts with z1, z2, log_p, log_q, mu_q, encoder_mean, label, top."""
+    fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 6.4), height_ratios=[1, 3])
+    axes = np.array(axes).reshape(2, len(panels))
+    # Levels spanning orders of magnitude, so that a second mode of p shows up too.
+    levels = [1e-4, 1e-3, 1e-2, 0.1, 0.5, 0.9]
+    unseen = plt.get_cmap("gray").with_extremes(bad="0.85")
+    for i, panel in enumerate(panels):
+        top = np.full((SIDE, SIDE), np.nan)
+        top[: SIDE // 2] = as_image(panel["x"])[: SIDE // 2]
+        axes[0, i].imshow(top, cmap=unseen, vmin=0, vmax=1)
+        axes[0, i].text(
+            SIDE / 2 - 0.5, 3 * SIDE / 4, "not seen", ha="center", va="center", fontsize=8
+        )
+        axes[0, i].set_xticks([])
+        axes[0, i].set_yticks([])
+        axes[0, i].set_title(
+            f"test digit {panel['digit']} (a {panel['label']}): the input", fontsize=9
+        )
+        ax = axes[1, i]
+        for log_density, colour in ((panel["log_p"], "tab:red"), (panel["log_q"], "tab:blue")):
+            density = np.exp(log_density - log_density.max())
+            ax.contour(
+                panel["z1"], panel["z2"], density, levels=levels, colors=colour, linewidths=1
+            )
+        ax.plot(*panel["mu_q"][:2], "+", color="tab:blue", markersize=12, mew=2)
+        ax.plot(*panel["encoder_mean"][:2], "x", color="black", markersize=9, mew=2)
+        ax.set_xlabel("z₁")
+        ax.set_ylabel("z₂")
+        ax.set_aspect("equal", adjustable="datalim")
+    handles = [
+        plt.Line2D([], [], color="tab:red", label="p(z, top half), unnormalised"),
+        plt.Line2D([], [], color="tab:blue", label="fitted q(z)"),
+        plt.Line2D(
+            [], [], color="tab:blue", marker="+", ls="", markersize=10, mew=2, label="mean of q"
+        ),
+        plt.Line2D(
+            [],
+            [],
+            color="black",
+            marker="x",
+            ls="",
+            markersize=8,
+            mew=2,
+            label="encoder mean, whole digit",
+        ),
+    ]
+    fig.legend(
+        handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.02)
+    )
+    title = "Posterior over z given the top half: contours at 10⁻⁴, 10⁻³, 10⁻², 0.1, 0.5, 0.9 of each peak"
+    if latent_dim > 2:
+        title += f"\n(a slice through q's mean: z₃…z{latent_dim} held fixed)"
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def completions_figure(originals, completed, labels):
+    """originals, completed: (n, 784); the completion keeps the true top half."""
+    n = len(originals)
+    fig, axes = plt.subplots(2, n, figsize=(1.15 * n + 1.4, 3.2))
+    axes = np.atleast_2d(axes)
+    for c in range(n):
+        show_digit(axes[0, c], originals[c], f"a {labels[c]}")
+        show_digit(axes[1, c], completed[c])
+        axes[1, c].axhline(SIDE / 2 - 0.5, color="tab:red", linewidth=1)
+    axes[0, 0].set_ylabel("original", rotation=0, ha="right", va="center")
+    axes[1, 0].set_ylabel("true top +\npredicted\nbottom", rotation=0, ha="right", va="center")
+    fig.suptitle(
+        "Inpainting: bottom half predicted from the top half (mean over z ~ q)", fontsize=12
+    )
+    fig.tight_layout()
+    return fig
+
+
+def training_curves_figure(history):
+    """history: DataFrame with epoch, train_elbo, heldout_elbo and heldout_log_px."""
+    exact = history["heldout_log_px"].notna().all()
+    fig, axes = plt.subplots(
+        1, 2 if exact else 1, figsize=(12 if exact else 6.5, 4.5), squeeze=False
+    )
+    ax = axes[0, 0]
+    ax.plot(history["epoch"], history["train_elbo"], label="train ELBO")
+    ax.plot(history["epoch"], history["heldout_elbo"], label="held-out ELBO")
+    if exact:
+        ax.plot(history["epoch"], history["heldout_log_px"], label="held-out log p(x), quadrature")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("nats per image")
+    ax.set_title("Bounds and exact log-likelihood during training")
+    low = min(history[c].iloc[len(history) // 10 :].min() for c in ("train_elbo", "heldout_elbo"))
+    high = history["heldout_log_px"].max() if exact else history["train_elbo"].max()
+    ax.set_ylim(low - 5, high + 5)
+    ax.legend()
+    if exact:
+        gap = history["heldout_log_px"] - history["heldout_elbo"]
+        ax = axes[0, 1]
+        ax.plot(history["epoch"], gap, color="tab:purple")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("nats per image")
+        ax.set_title("KL(q(z|x) ‖ p(z|x)) = log p(x) − ELBO, held-out")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,121 @@
+import math
+
+import pytest
+import torch
+from torch.distributions import Bernoulli
+
+from mnist_vae.densities import log_likelihood, log_prior
+from mnist_vae.inpainting import (
+    BOTTOM,
+    TOP,
+    SVISettings,
+    bottom_log_likelihood,
+    completion,
+    contour_grid,
+    fit_top_half_posterior,
+    inpaint,
+    joint_log_density_top,
+    log_likelihood_top,
+    pixel_accuracy,
+)
+
+FAST = SVISettings(samples=4, steps=60, restarts=3, final_samples=50)
+
+
+def test_top_half_is_the_first_fourteen_rows():
+    image = torch.arange(784).view(28, 28)
+    assert torch.equal(image.flatten()[TOP], image[:14].flatten())
+    assert torch.equal(image.flatten()[BOTTOM], image[14:].flatten())
+
+
+def test_log_likelihood_top_scores_only_the_top_half(trained_vae, test_images):
+    x = test_images[:5]
+    z = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))
+    flipped = x.clone()
+    flipped[:, BOTTOM] = 1 - flipped[:, BOTTOM]
+    expected = log_likelihood(x[:, TOP], trained_vae.decoder(z)[:, TOP])
+    torch.testing.assert_close(log_likelihood_top(x, z, trained_vae.decoder), expected)
+    torch.testing.assert_close(log_likelihood_top(flipped, z, trained_vae.decoder), expected)
+
+
+def test_joint_log_density_top_adds_the_prior(trained_vae, test_images):
+    z = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))
+    x = test_images[:5]
+    expected = log_prior(z) + log_likelihood_top(x, z, trained_vae.decoder)
+    torch.testing.assert_close(joint_log_density_top(x, z, trained_vae.decoder), expected)
+
+
+def test_batched_fit_gives_each_digit_what_fitting_it_alone_gives(trained_vae, test_images):
+    batch = fit_top_half_posterior(test_images[:6], trained_vae.decoder, torch.arange(6), FAST)
+    alone = fit_top_half_posterior(test_images[3:4], trained_vae.decoder, torch.tensor([3]), FAST)
+    for together, single in zip(batch, alone, strict=True):
+        torch.testing.assert_close(together[3:4], single, atol=1e-4, rtol=1e-4)
+
+
+def test_fit_keeps_the_restart_with_the_best_elbo(trained_vae, test_images):
+    _, _, elbo, restarts = fit_top_half_posterior(
+        test_images[:6], trained_vae.decoder, torch.arange(6), FAST
+    )
+    assert restarts.shape == (6, 3)
+    torch.testing.assert_close(elbo, restarts.max(1).values)
+
+
+def test_fitting_raises_the_elbo(trained_vae, test_images):
+    x, digits = test_images[:6], torch.arange(6)
+    untrained = SVISettings(**{**FAST.__dict__, "steps": 1})
+    before = fit_top_half_posterior(x, trained_vae.decoder, digits, untrained)[2]
+    after = fit_top_half_posterior(x, trained_vae.decoder, digits, FAST)[2]
+    assert (after > before).all()
+
+
+def test_completion_keeps_the_true_top_half():
+    x = torch.ones(2, 784)
+    completed = completion(x, torch.full((2, 392), 0.3))
+    assert torch.equal(completed[:, TOP], x[:, TOP])
+    assert torch.equal(completed[:, BOTTOM], torch.full((2, 392), 0.3))
+
+
+def test_bottom_log_likelihood_is_the_bernoulli_log_likelihood_of_the_bottom():
+    generator = torch.Generator().manual_seed(0)
+    x = (torch.rand(3, 784, generator=generator) > 0.5).float()
+    bottom = torch.rand(3, 392, generator=generator) * 0.9 + 0.05
+    expected = Bernoulli(probs=bottom).log_prob(x[:, BOTTOM]).sum(1)
+    torch.testing.assert_close(bottom_log_likelihood(x, bottom), expected)
+
+
+def test_certain_wrong_pixel_costs_a_bounded_amount():
+    x = torch.ones(1, 784)
+    bottom = torch.ones(1, 392)
+    bottom[0, 0] = 0.0
+    assert bottom_log_likelihood(x, bottom).item() == pytest.approx(math.log(1e-6), rel=1e-3)
+
+
+def test_pixel_accuracy_counts_thresholded_agreement():
+    x = torch.zeros(1, 784)
+    x[0, 392:492] = 1
+    bottom = torch.zeros(1, 392)
+    bottom[0, :50] = 0.9  # 50 of the 100 on-pixels found, no false ones
+    assert pixel_accuracy(x, bottom).item() == pytest.approx(342 / 392)
+
+
+def test_inpainting_beats_the_pixel_mean_baseline(trained_vae, test_images):
+    from conftest import mnist_tensor
+
+    metrics, arrays = inpaint(trained_vae, test_images[:40], mnist_tensor("train", 1000), FAST, 50)
+    assert arrays["mu"].shape == (40, 2) and arrays["bottom"].shape == (40, 392)
+    svi, mean = metrics["svi"], metrics["pixel_mean"]
+    assert svi["bottom_log_likelihood"]["mean"] > mean["bottom_log_likelihood"]["mean"]
+    assert svi["pixel_accuracy"]["mean"] > mean["pixel_accuracy"]["mean"]
+
+
+def test_contour_range_holds_the_posterior_peak_q_and_the_markers(trained_vae, test_images):
+    mu, log_sigma = torch.tensor([0.5, -0.2]), torch.tensor([-1.5, -1.0])
+    marker = torch.tensor([[2.0, 1.0]])
+    z1, z2, log_p, log_q = contour_grid(
+        test_images[0], trained_vae.decoder, mu, log_sigma, marker, points=50
+    )
+    assert log_p.shape == log_q.shape == (50, 50)
+    peak = log_p.argmax()
+    assert 0 < peak // 50 < 49 and 0 < peak % 50 < 49  # the peak is inside, not on the edge
+    assert z1[0] < mu[0] - 3 * 0.223 and z1[-1] > 2.0
+    assert z2[0] < mu[1] - 3 * 0.368 and z2[-1] > 1.0

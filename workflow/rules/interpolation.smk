@@ -1,0 +1,27 @@
+rule interpolation:
+    input:
+        model=rules.train.output.model,
+        data=rules.binarize.output.data,
+        code=code("interpolation.py"),
+    output:
+        figure=report(
+            "results/{run}/interpolation/interpolation.png",
+            caption="../report/interpolation.rst",
+            category="Latent space",
+            subcategory="{run}",
+        ),
+        data="results/{run}/interpolation/interpolation.npz",
+    params:
+        settings=section_params("interpolation"),
+    log:
+        "logs/interpolation/{run}.log",
+    benchmark:
+        "benchmarks/interpolation/{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/interpolation.py"

@@ -1,0 +1,27 @@
+rule latent_scatter:
+    input:
+        model=rules.train.output.model,
+        data=rules.binarize.output.data,
+        code=code("latent_scatter.py"),
+    output:
+        figure=report(
+            "results/{run}/latent/latent_scatter.png",
+            caption="../report/latent_scatter.rst",
+            category="Latent space",
+            subcategory="{run}",
+        ),
+        data="results/{run}/latent/latent_means.csv",
+    params:
+        settings=section_params("latent_scatter"),
+    log:
+        "logs/latent_scatter/{run}.log",
+    benchmark:
+        "benchmarks/latent_scatter/{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/latent_scatter.py"

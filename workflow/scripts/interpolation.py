@@ -1,0 +1,43 @@
+import numpy as np
+import torch
+
+from mnist_vae.data import load_binarized
+from mnist_vae.errors import SettingError
+from mnist_vae.interpolation import choose_pairs, interpolation_path
+from mnist_vae.logs import rule_logging
+from mnist_vae.model import load_model
+from mnist_vae.plots import interpolation_figure, save
+
+with rule_logging(snakemake.log[0]):
+    settings = snakemake.params.settings
+    vae = load_model(snakemake.input.model)
+    data = load_binarized(snakemake.input.data)
+    x, labels = torch.from_numpy(data["x_train"]).float(), data["y_train"]
+    if settings["indices"]:
+        pairs = torch.tensor(settings["indices"])
+        if pairs.max() >= len(x):
+            raise SettingError(
+                f"interpolation.indices: {pairs.max()} is not an index of the {len(x)} training images"
+            )
+    else:
+        pairs = choose_pairs(
+            labels, settings["pairs"], torch.Generator().manual_seed(settings["seed"])
+        )
+    alphas, z, means = interpolation_path(vae, x[pairs[:, 0]], x[pairs[:, 1]], settings["points"])
+    np.savez_compressed(
+        snakemake.output.data,
+        pairs=pairs.numpy(),
+        labels=labels[pairs.numpy()],
+        alphas=alphas.numpy(),
+        z=z.numpy(),
+        means=means.numpy(),
+    )
+    figure = interpolation_figure(
+        x[pairs[:, 0]].numpy(),
+        x[pairs[:, 1]].numpy(),
+        means.numpy(),
+        alphas.numpy(),
+        labels[pairs[:, 0]],
+        labels[pairs[:, 1]],
+    )
+    save(figure, snakemake.output.figure)

@@ -1,0 +1,25 @@
+import pandas as pd
+import torch
+
+from mnist_vae.data import load_binarized
+from mnist_vae.latent import posterior_means, project_2d
+from mnist_vae.logs import rule_logging
+from mnist_vae.model import load_model
+from mnist_vae.plots import latent_scatter_figure, save
+
+with rule_logging(snakemake.log[0]):
+    vae = load_model(snakemake.input.model)
+    data = load_binarized(snakemake.input.data)
+    z = posterior_means(vae.encoder, torch.from_numpy(data["x_train"]).float())
+    points, axis_names = project_2d(z, snakemake.params.settings["projection"])
+    table = pd.DataFrame(z.numpy(), columns=[f"z{i + 1}" for i in range(z.shape[1])])
+    table.insert(0, "label", data["y_train"])
+    table[["plot_x", "plot_y"]] = points.numpy()
+    table.to_csv(snakemake.output.data, index_label="image")
+    title = f"Posterior means of all {len(z)} training digits"
+    if z.shape[1] > 2:
+        title += f" (Dz = {z.shape[1]}, plotted: {axis_names[0].split(' (')[0]}, {axis_names[1].split(' (')[0]})"
+    save(
+        latent_scatter_figure(points.numpy(), data["y_train"], axis_names, title),
+        snakemake.output.figure,
+    )

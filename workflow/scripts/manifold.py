@@ -1,0 +1,12 @@
+from mnist_vae.errors import SettingError
+from mnist_vae.generate import latent_manifold
+from mnist_vae.logs import rule_logging
+from mnist_vae.model import load_model
+from mnist_vae.plots import manifold_figure, save
+
+with rule_logging(snakemake.log[0]):
+    vae = load_model(snakemake.input.model)
+    if vae.latent_dim != 2:
+        raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")
+    z, means = latent_manifold(vae.decoder, snakemake.params.settings["manifold_points"])
+    save(manifold_figure(z.numpy(), means.numpy()), snakemake.output.figure)
