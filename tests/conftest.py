@@ -14,7 +14,7 @@ from mnist_vae.train import TrainSettings, train
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST = REPO / "resources" / "mnist"
-WORKFLOW_FILES = ("Snakefile", "environment.yml", "workflow", "src", "resources")
+WORKFLOW_FILES = ("Snakefile", "environment.yml", "profiles", "workflow", "src", "resources")
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
 
 
@@ -83,9 +83,9 @@ def copy_workflow(destination):
     return destination
 
 
-def snakemake(workdir, *args, check=True, timeout=600):
+def snakemake(workdir, *args, check=True, timeout=600, cores=("--cores", "2")):
     """Run the real snakemake CLI in `workdir`. -> CompletedProcess"""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    command = [sys.executable, "-m", "snakemake", *cores, *args]
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")

@@ -100,6 +100,21 @@ def section_params(section):
     return params
 
 
+def minutes(first_attempt):
+    """A runtime that grows with each attempt, so a job killed at its time limit is
+    given more time when retried (and train resumes from its checkpoint)."""
+
+    def runtime(wildcards, attempt):
+        return first_attempt * attempt
+
+    return runtime
+
+
+def training_gpus(wildcards):
+    """One GPU for a run whose training asks for CUDA, else none."""
+    return int(run_config(wildcards.run)["train"]["device"] == "cuda")
+
+
 def latent_dim(run):
     return run_config(run)["model"]["latent_dim"]
 

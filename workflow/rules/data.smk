@@ -18,7 +18,7 @@ rule download_mnist:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=30,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -41,8 +41,8 @@ rule binarize:
         "benchmarks/binarize.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=500,
+        runtime=5,
     conda:
         "../../environment.yml"
     script:

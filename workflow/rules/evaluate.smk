@@ -15,7 +15,7 @@ rule evaluate:
     threads: 2
     resources:
         mem_mb=3000,
-        runtime=60,
+        runtime=minutes(45),
     conda:
         "../../environment.yml"
     script:

@@ -27,7 +27,7 @@ rule inpainting:
     threads: 2
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=minutes(15),
     conda:
         "../../environment.yml"
     script:

@@ -19,7 +19,7 @@ rule interpolation:
         "benchmarks/interpolation/{run}.tsv"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
     conda:
         "../../environment.yml"

@@ -18,7 +18,7 @@ rule samples:
         "benchmarks/samples/{run}.tsv"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
     conda:
         "../../environment.yml"
@@ -45,7 +45,7 @@ rule manifold:
         "benchmarks/manifold/{run}.tsv"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
     conda:
         "../../environment.yml"

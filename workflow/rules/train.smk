@@ -16,7 +16,8 @@ rule train:
     threads: 2
     resources:
         mem_mb=2000,
-        runtime=60,
+        runtime=minutes(15),
+        gpu=training_gpus,
     conda:
         "../../environment.yml"
     script:

@@ -1,0 +1,134 @@
+"""The same workflow on a real one-node SLURM cluster (tests/slurm/cluster.sh), through
+`snakemake --profile profiles/slurm`. Skipped where SLURM is not installed, unless
+MNIST_VAE_REQUIRE_SLURM=1 (as .ci/run sets), which turns the skip into a failure."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from conftest import REPO, copy_workflow, snakemake
+
+CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
+DAEMONS = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo", "srun")
+# Poll job states every few seconds rather than the plugin's considerate default of 40.
+FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "2")
+SUBMITTED = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+
+pytestmark = pytest.mark.slurm
+
+
+def why_no_cluster():
+    missing = [name for name in DAEMONS if shutil.which(name) is None]
+    if missing:
+        return f"SLURM is not installed (no {', '.join(missing)}); .ci/run installs it"
+    if os.geteuid() != 0:
+        return "starting slurmctld, slurmd and munged needs root"
+    return None
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    reason = why_no_cluster()
+    if reason is not None:
+        if os.environ.get("MNIST_VAE_REQUIRE_SLURM") == "1":
+            pytest.fail(f"MNIST_VAE_REQUIRE_SLURM=1 but {reason}")
+        pytest.skip(reason)
+    directory = tmp_path_factory.mktemp("slurm") / "cluster"
+    subprocess.run([CLUSTER, "start", directory], check=True, capture_output=True, text=True)
+    yield directory
+    subprocess.run([CLUSTER, "stop", directory], check=True)
+
+
+def on_slurm(workdir, *args, timeout=900):
+    return snakemake(
+        workdir, "--profile", "profiles/slurm", *FAST_POLLING, *args, timeout=timeout, cores=()
+    )
+
+
+def submissions(output):
+    """(rule, SLURM job id) for every job the run submitted, from snakemake's log lines."""
+    return [
+        (re.search(r"slurm_logs/rule_([a-z_]+)/", log).group(1), int(job_id))
+        for job_id, log in SUBMITTED.findall(output)
+    ]
+
+
+def without_timings(metrics):
+    return {
+        key: without_timings(value) if isinstance(value, dict) else value
+        for key, value in metrics.items()
+        if key not in ("seconds", "fit_seconds")
+    }
+
+
+def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tmp_path):
+    local = copy_workflow(tmp_path / "local")
+    snakemake(local)
+    remote = copy_workflow(tmp_path / "slurm")
+    result = on_slurm(remote)
+
+    jobs = submissions(result.stdout + result.stderr)
+    rules = sorted(rule for rule, _ in jobs)
+    assert rules == sorted(
+        [
+            "download_mnist",
+            "binarize",
+            "train",
+            "plot_history",
+            "evaluate",
+            "samples",
+            "manifold",
+            "latent_scatter",
+            "interpolation",
+            "inpainting",
+        ]
+    )
+    assert len({job_id for _, job_id in jobs}) == len(jobs)
+    for rule, job_id in jobs:
+        assert list((remote / ".snakemake/slurm_logs").glob(f"rule_{rule}/**/{job_id}.log"))
+
+    for name in ("metrics.json", "inpainting/inpainting_metrics.json"):
+        here, there = (json.loads((w / "results/tiny" / name).read_text()) for w in (local, remote))
+        assert without_timings(there) == without_timings(here)
+    for name in ("test_per_image.csv", "latent/latent_means.csv"):
+        assert (remote / "results/tiny" / name).read_bytes() == (
+            local / "results/tiny" / name
+        ).read_bytes()
+    history = [
+        pd.read_csv(w / "results/tiny/history.csv").drop(columns="seconds") for w in (local, remote)
+    ]
+    pd.testing.assert_frame_equal(*history)
+
+
+def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_path):
+    workdir = copy_workflow(tmp_path)
+    # About two minutes of training against a first time limit of one minute; each
+    # retry gets one minute more (runtime = attempt minutes).
+    result = on_slurm(
+        workdir,
+        "--until",
+        "train",
+        "--set-resources",
+        "train:runtime=attempt",
+        "--config",
+        "data={n_train: 5000}",
+        "model={hidden_dim: 500}",
+        "train={epochs: 600}",
+    )
+    trainings = [
+        job_id for rule, job_id in submissions(result.stdout + result.stderr) if rule == "train"
+    ]
+    assert len(trainings) >= 2
+    first_log = next((workdir / ".snakemake/slurm_logs/rule_train").glob(f"**/{trainings[0]}.log"))
+    assert "DUE TO TIME LIMIT" in first_log.read_text()
+
+    log = (workdir / "logs/train/tiny.log").read_text()
+    resumed = re.search(r"Resuming from checkpoint \S+ after epoch (\d+)", log)
+    assert resumed and 1 <= int(resumed.group(1)) < 600
+    history = pd.read_csv(workdir / "results/tiny/history.csv")
+    assert history["epoch"].tolist() == list(range(1, 601))
+    assert not (workdir / "results/tiny/train.checkpoint.pt").exists()
