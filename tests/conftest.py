@@ -16,6 +16,19 @@ REPO = Path(__file__).resolve().parents[1]
 MNIST = REPO / "resources" / "mnist"
 WORKFLOW_FILES = ("Snakefile", "environment.yml", "profiles", "workflow", "src", "resources")
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
+# Every rule that runs a job, in the order data flows; `all` only collects.
+RULES = (
+    "download_mnist",
+    "binarize",
+    "train",
+    "plot_history",
+    "evaluate",
+    "samples",
+    "manifold",
+    "latent_scatter",
+    "interpolation",
+    "inpainting",
+)
 
 
 def idx_bytes(magic, array):

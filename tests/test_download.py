@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from mnist_vae.data import MNIST_FILES
-from mnist_vae.download import download_from_mirrors, fetch_mnist, md5
+from mnist_vae.data import MNIST_FILES, file_digest
+from mnist_vae.download import download_from_mirrors, fetch_mnist
 from mnist_vae.errors import DataError, DownloadError
 
 
@@ -41,6 +41,10 @@ def corrupt_dir(tmp_path, mnist_dir):
         data[len(data) // 2] ^= 0xFF
         (directory / name).write_bytes(bytes(data))
     return directory
+
+
+def md5(path):
+    return file_digest(path, "md5")
 
 
 def md5s(directory):

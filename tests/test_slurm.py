@@ -10,7 +10,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, RULES, copy_workflow, snakemake
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 DAEMONS = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo", "srun")
@@ -73,20 +73,7 @@ def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tm
 
     jobs = submissions(result.stdout + result.stderr)
     rules = sorted(rule for rule, _ in jobs)
-    assert rules == sorted(
-        [
-            "download_mnist",
-            "binarize",
-            "train",
-            "plot_history",
-            "evaluate",
-            "samples",
-            "manifold",
-            "latent_scatter",
-            "interpolation",
-            "inpainting",
-        ]
-    )
+    assert rules == sorted(RULES)
     assert len({job_id for _, job_id in jobs}) == len(jobs)
     for rule, job_id in jobs:
         assert list((remote / ".snakemake/slurm_logs").glob(f"rule_{rule}/**/{job_id}.log"))

@@ -14,22 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import copy_workflow, planned_jobs, snakemake
+from conftest import RULES, copy_workflow, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 
 RUN = "results/tiny"
-AFTER_TRAINING = {
-    "train",
-    "plot_history",
-    "evaluate",
-    "samples",
-    "manifold",
-    "latent_scatter",
-    "interpolation",
-    "inpainting",
-    "all",
-}
+AFTER_TRAINING = set(RULES[RULES.index("train") :]) | {"all"}
 FIGURE_RULES = {
     "plot_history",
     "samples",
@@ -215,13 +205,15 @@ def test_changing_an_inpainting_setting_reruns_only_inpainting(workdir):
     }
 
 
-def test_changing_the_sample_seed_reruns_samples_and_the_manifold(workdir):
-    # The manifold reads samples.manifold_points, so it shares the samples section.
-    jobs = planned_jobs(workdir, "--config", "samples={seed: 3}")
-    assert jobs == {"samples": 1, "manifold": 1, "all": 1}
+def test_changing_the_sample_seed_reruns_only_the_samples(workdir):
+    assert planned_jobs(workdir, "--config", "samples={seed: 3}") == {"samples": 1, "all": 1}
 
 
-def test_a_larger_latent_space_has_no_manifold_and_no_quadrature(workdir):
+def test_changing_the_manifold_grid_reruns_only_the_manifold(workdir):
+    assert planned_jobs(workdir, "--config", "manifold={points: 7}") == {"manifold": 1, "all": 1}
+
+
+def test_a_larger_latent_space_has_no_manifold(workdir):
     jobs = planned_jobs(workdir, "--config", "model={latent_dim: 3}")
     assert "manifold" not in jobs
     assert jobs["train"] == 1 and jobs["latent_scatter"] == 1

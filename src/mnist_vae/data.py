@@ -21,12 +21,10 @@ MNIST_FILES = {
 }
 
 
-def sha256(path):
-    digest = hashlib.sha256()
+def file_digest(path, algorithm="sha256"):
+    """Hex digest of a file's contents."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, algorithm).hexdigest()
 
 
 def _read_gzip(path):
@@ -98,7 +96,7 @@ def verify_mnist(directory):
             path = directory / MNIST_FILES[f"{split}_{kind}"]
             summary[f"{split}_{kind}"] = {
                 "file": path.name,
-                "sha256": sha256(path),
+                "sha256": file_digest(path),
                 "count": len(images),
             }
     return summary

@@ -1,6 +1,5 @@
 """Fetch the four MNIST files from HTTP mirrors or a local directory, verified."""
 
-import hashlib
 import logging
 import os
 import shutil
@@ -8,18 +7,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from mnist_vae.data import MNIST_FILES, verify_mnist
+from mnist_vae.data import MNIST_FILES, file_digest, verify_mnist
 from mnist_vae.errors import DataError, DownloadError
 
 log = logging.getLogger(__name__)
-
-
-def md5(path):
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _atomic_copy(write, destination):
@@ -47,7 +38,7 @@ def download_from_mirrors(name, mirrors, expected_md5, destination, timeout=60):
             log.warning("%s: %s", url, e)
             tried.append(f"{url} ({e})")
             continue
-        found = md5(destination)
+        found = file_digest(destination, "md5")
         if found == expected_md5:
             log.info("%s: downloaded, MD5 %s verified", url, found)
             return url

@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from mnist_vae.bounds import elbo_terms, iwae_bound
-from mnist_vae.quadrature import log_marginal_quadrature
+from mnist_vae.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,7 @@ class EvaluateSettings:
     iwae_samples: int = 5000
     batch_size: int = 100
     chunk_size: int = 500
-    quadrature_limit: float = 6.0
-    quadrature_points: int = 301
+    quadrature: QuadratureGrid = QuadratureGrid()
 
 
 @torch.no_grad()
@@ -56,12 +55,9 @@ def iwae_per_image(vae, x, settings, generator):
 @torch.no_grad()
 def quadrature_per_image(vae, x, settings):
     """log p(x) on the configured grid and on one with half the spacing. -> (N,), (N,)"""
-    coarse = log_marginal_quadrature(
-        x, vae.decoder, settings.quadrature_limit, settings.quadrature_points
-    )
-    fine = log_marginal_quadrature(
-        x, vae.decoder, settings.quadrature_limit, 2 * settings.quadrature_points - 1
-    )
+    grid = settings.quadrature
+    coarse = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points)
+    fine = log_marginal_quadrature(x, vae.decoder, grid.limit, 2 * grid.points - 1)
     return coarse.cpu().numpy(), fine.cpu().numpy()
 
 
@@ -104,8 +100,8 @@ def evaluate(vae, x_test, x_train, settings: EvaluateSettings):
         change = np.abs(refined - test["log_px"])
         metrics["test"]["log_px_quadrature"] = {
             **summary(test["log_px"]),
-            "limit": settings.quadrature_limit,
-            "points_per_axis": settings.quadrature_points,
+            "limit": settings.quadrature.limit,
+            "points_per_axis": settings.quadrature.points,
             "refined_mean_abs_change": float(change.mean()),
             "refined_max_abs_change": float(change.max()),
         }

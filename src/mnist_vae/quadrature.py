@@ -6,11 +6,20 @@ rule converges very fast; refining the grid measures how far it is from converge
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from mnist_vae.densities import log_prior
+
+
+@dataclass(frozen=True)
+class QuadratureGrid:
+    """[-limit, limit]² with points nodes per axis."""
+
+    limit: float = 8.0
+    points: int = 401
 
 
 def latent_grid(limit, points):

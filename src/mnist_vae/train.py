@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from mnist_vae.bounds import elbo
 from mnist_vae.model import VAE
-from mnist_vae.quadrature import log_marginal_quadrature
+from mnist_vae.quadrature import QuadratureGrid, log_marginal_quadrature
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,7 @@ class TrainSettings:
     device: str = "cpu"
     heldout_images: int = 500
     # Grid for the held-out log p(x) recorded every epoch when Dz = 2.
-    quadrature_limit: float = 8.0
-    quadrature_points: int = 301
+    quadrature: QuadratureGrid = QuadratureGrid(points=301)
 
 
 def checkpoint_key(settings, vae, x_train, code_digest=""):
@@ -69,13 +68,8 @@ def heldout_log_px(vae, x, settings):
     held-out ELBO it measures KL(q(z|x) || p(z|x)) = log p(x) - ELBO as training goes."""
     if vae.latent_dim != 2:
         return math.nan
-    return (
-        log_marginal_quadrature(
-            x, vae.decoder, settings.quadrature_limit, settings.quadrature_points
-        )
-        .mean()
-        .item()
-    )
+    grid = settings.quadrature
+    return log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points).mean().item()
 
 
 def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None, code_digest=""):

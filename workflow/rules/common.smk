@@ -15,6 +15,7 @@ RUN_SECTIONS = (
     "train",
     "evaluate",
     "samples",
+    "manifold",
     "latent_scatter",
     "interpolation",
     "inpainting",

@@ -38,7 +38,7 @@ rule manifold:
             subcategory="{run}",
         ),
     params:
-        settings=section_params("samples"),
+        settings=section_params("manifold"),
     log:
         "logs/manifold/{run}.log",
     benchmark:

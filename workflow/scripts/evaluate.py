@@ -6,16 +6,14 @@ from mnist_vae.data import load_binarized
 from mnist_vae.evaluate import EvaluateSettings, evaluate
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
+from mnist_vae.quadrature import QuadratureGrid
 from mnist_vae.runtime import resolve_device
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     params = dict(snakemake.params.settings)
     device = resolve_device(params.pop("device"), "evaluate.device")
-    quadrature = params.pop("quadrature")
-    settings = EvaluateSettings(
-        **params, quadrature_limit=quadrature["limit"], quadrature_points=quadrature["points"]
-    )
+    settings = EvaluateSettings(**{**params, "quadrature": QuadratureGrid(**params["quadrature"])})
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
     metrics, per_image = evaluate(

@@ -8,5 +8,5 @@ with rule_logging(snakemake.log[0]):
     vae = load_model(snakemake.input.model)
     if vae.latent_dim != 2:
         raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")
-    z, means = latent_manifold(vae.decoder, snakemake.params.settings["manifold_points"])
+    z, means = latent_manifold(vae.decoder, snakemake.params.settings["points"])
     save(manifold_figure(z.numpy(), means.numpy()), snakemake.output.figure)

@@ -6,6 +6,7 @@ import torch
 from mnist_vae.data import load_binarized
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import ModelSettings, build_vae, save_model
+from mnist_vae.quadrature import QuadratureGrid
 from mnist_vae.runtime import resolve_device, software_versions
 from mnist_vae.sources import code_digest
 from mnist_vae.train import TrainSettings, train
@@ -14,10 +15,9 @@ with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.settings
     model_settings = ModelSettings(**settings["model"])
-    train_config = dict(settings["train"])
-    quadrature = train_config.pop("quadrature")
+    train_config = settings["train"]
     train_settings = TrainSettings(
-        **train_config, quadrature_limit=quadrature["limit"], quadrature_points=quadrature["points"]
+        **{**train_config, "quadrature": QuadratureGrid(**train_config["quadrature"])}
     )
     device = resolve_device(train_settings.device, "train.device")
     data = load_binarized(snakemake.input.data)
