@@ -2,8 +2,6 @@
 
 import torch
 
-PROJECTIONS = ("pca", "first_two")
-
 
 @torch.no_grad()
 def posterior_means(encoder, x, batch_size=1000):
