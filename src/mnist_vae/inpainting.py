@@ -100,8 +100,9 @@ def elbo_top(x, decoder, mu, log_sigma, eps):
 def fit_top_half_posterior(x, decoder, digits, settings: SVISettings):
     """Fit a factorised Gaussian q(z) to p(z | top half of x) for every digit at once,
     from settings.restarts starting points each (the best of settings.candidates prior
-    draws by log p(z, top half)), keeping the restart with the best final ELBO. x: (N, 784) on the CPU; digits: (N,) dataset indices, which
-    seed each digit's stream. -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
+    draws by log p(z, top half)), keeping the restart with the best final ELBO.
+    x: (N, 784) on the CPU; digits: (N,) dataset indices, which seed each digit's stream.
+    -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
     latent_dim = decoder.hidden[0].in_features
     candidates, step_noise, final_noise = per_digit_draws(digits, settings, latent_dim)
     mu = best_candidates(x, decoder, candidates).requires_grad_()

@@ -111,7 +111,8 @@ def interpolation_figure(start, end, means, alphas, start_labels, end_labels):
 
 
 def contours_figure(panels, latent_dim):
-    """panels: dicts with z1, z2, log_p, log_q, mu_q, encoder_mean, label, top."""
+    """panels: dicts with digit, label, x (784,), z1, z2, log_p, log_q (indexed [z2, z1]),
+    mu_q and encoder_mean."""
     fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 6.4), height_ratios=[1, 3])
     axes = np.array(axes).reshape(2, len(panels))
     # Levels spanning orders of magnitude, so that a second mode of p shows up too.

@@ -41,7 +41,7 @@ with rule_logging(snakemake.log[0]):
 
     encoder_means = posterior_means(vae.encoder, x[:contour_examples])
     panels = []
-    for i in range(min(contour_examples, n_digits)):
+    for i in range(len(encoder_means)):
         mu, log_sigma = torch.from_numpy(fit["mu"][i]), torch.from_numpy(fit["log_sigma"][i])
         z1, z2, log_p, log_q = contour_grid(
             x[i], vae.decoder, mu, log_sigma, encoder_means[i : i + 1, :2]

@@ -23,7 +23,8 @@ with rule_logging(snakemake.log[0]):
         pairs = choose_pairs(
             labels, settings["pairs"], torch.Generator().manual_seed(settings["seed"])
         )
-    alphas, z, means = interpolation_path(vae, x[pairs[:, 0]], x[pairs[:, 1]], settings["points"])
+    start, end = x[pairs[:, 0]], x[pairs[:, 1]]
+    alphas, z, means = interpolation_path(vae, start, end, settings["points"])
     np.savez_compressed(
         snakemake.output.data,
         pairs=pairs.numpy(),
@@ -33,11 +34,10 @@ with rule_logging(snakemake.log[0]):
         means=means.numpy(),
     )
     figure = interpolation_figure(
-        x[pairs[:, 0]].numpy(),
-        x[pairs[:, 1]].numpy(),
+        start.numpy(),
+        end.numpy(),
         means.numpy(),
         alphas.numpy(),
-        labels[pairs[:, 0]],
-        labels[pairs[:, 1]],
+        *labels[pairs.numpy()].T,
     )
     save(figure, snakemake.output.figure)
