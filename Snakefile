@@ -10,6 +10,13 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+scattergather:
+    evaluate=config["shards"]["evaluate"],
+    inpainting=config["shards"]["inpainting"],
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"

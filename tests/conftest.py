@@ -22,11 +22,13 @@ RULES = (
     "binarize",
     "train",
     "plot_history",
+    "evaluate_shard",
     "evaluate",
     "samples",
     "manifold",
     "latent_scatter",
     "interpolation",
+    "inpainting_fit",
     "inpainting",
 )
 

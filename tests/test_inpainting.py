@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.distributions import Bernoulli
@@ -11,9 +12,12 @@ from mnist_vae.inpainting import (
     SVISettings,
     bottom_log_likelihood,
     completion,
+    completion_metrics,
     contour_grid,
+    elbo_top,
+    elbo_top_gradient,
+    fit_digits,
     fit_top_half_posterior,
-    inpaint,
     joint_log_density_top,
     log_likelihood_top,
     pixel_accuracy,
@@ -101,8 +105,10 @@ def test_pixel_accuracy_counts_thresholded_agreement():
 def test_inpainting_beats_the_pixel_mean_baseline(trained_vae, test_images):
     from conftest import mnist_tensor
 
-    metrics, arrays = inpaint(trained_vae, test_images[:40], mnist_tensor("train", 1000), FAST, 50)
-    assert arrays["mu"].shape == (40, 2) and arrays["bottom"].shape == (40, 392)
+    x = test_images[:40]
+    fit, _ = fit_digits(trained_vae, x, range(40), FAST)
+    metrics, bottom = completion_metrics(trained_vae, x, mnist_tensor("train", 1000), fit, 0, 50)
+    assert fit["mu"].shape == (40, 2) and bottom.shape == (40, 392)
     svi, mean = metrics["svi"], metrics["pixel_mean"]
     assert svi["bottom_log_likelihood"]["mean"] > mean["bottom_log_likelihood"]["mean"]
     assert svi["pixel_accuracy"]["mean"] > mean["pixel_accuracy"]["mean"]
@@ -119,3 +125,24 @@ def test_contour_range_holds_the_posterior_peak_q_and_the_markers(trained_vae, t
     assert 0 < peak // 50 < 49 and 0 < peak % 50 < 49  # the peak is inside, not on the edge
     assert z1[0] < mu[0] - 3 * 0.223 and z1[-1] > 2.0
     assert z2[0] < mu[1] - 3 * 0.368 and z2[-1] > 1.0
+
+
+def test_hand_written_svi_gradient_equals_autograd(trained_vae, test_images):
+    x = test_images[:5]
+    generator = torch.Generator().manual_seed(0)
+    mu = torch.randn(5, 3, 2, generator=generator)
+    log_sigma = torch.randn(5, 3, 2, generator=generator) * 0.3 - 1
+    eps = torch.randn(4, 5, 3, 2, generator=generator)
+    mu_ref, log_sigma_ref = mu.clone().requires_grad_(), log_sigma.clone().requires_grad_()
+    (-elbo_top(x, trained_vae.decoder, mu_ref, log_sigma_ref, eps).sum()).backward()
+    d_mu, d_log_sigma = elbo_top_gradient(x, trained_vae.decoder, mu, log_sigma, eps, digit_chunk=2)
+    torch.testing.assert_close(d_mu, mu_ref.grad, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(d_log_sigma, log_sigma_ref.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_a_digit_fit_does_not_depend_on_the_shard_that_holds_it(trained_vae, test_images):
+    x = test_images[:80]
+    together, _ = fit_digits(trained_vae, x, range(80), FAST)
+    apart = [fit_digits(trained_vae, x, range(start, 80), FAST)[0] for start in (0, 64)]
+    for key in ("mu", "log_sigma", "elbo"):
+        assert np.array_equal(together[key][64:], apart[1][key])

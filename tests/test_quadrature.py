@@ -3,12 +3,22 @@ import math
 import torch
 
 from mnist_vae.bounds import iwae_bound, log_marginal_prior_sampling
-from mnist_vae.quadrature import latent_grid, log_marginal_quadrature
+from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.quadrature import every_other_node, latent_grid, log_marginal_quadrature
 
 
-def constant_decoder(z):
-    """p(x | z) = 2^-784 for every z, so p(x) = 2^-784 exactly."""
-    return torch.zeros(*z.shape[:-1], 784)
+def constant_decoder():
+    """A decoder with zero output weights: p(x | z) = 2^-784 for every z, so p(x) = 2^-784."""
+    decoder = build_vae(ModelSettings(hidden_dim=10), seed=0).decoder
+    torch.nn.init.zeros_(decoder.out.weight)
+    torch.nn.init.zeros_(decoder.out.bias)
+    return decoder.requires_grad_(False)
+
+
+def exact(x, decoder, points, limit=8.0, **kwargs):
+    """log p(x) on the points² grid alone."""
+    with torch.no_grad():
+        return log_marginal_quadrature(x, decoder, limit, points, **kwargs)[0]
 
 
 def test_grid_covers_the_square_with_the_given_spacing():
@@ -19,32 +29,63 @@ def test_grid_covers_the_square_with_the_given_spacing():
 
 
 def test_quadrature_integrates_the_prior_to_one():
-    log_px = log_marginal_quadrature(torch.ones(2, 784), constant_decoder, limit=8.0, points=81)
+    log_px, half = log_marginal_quadrature(torch.ones(2, 784), constant_decoder(), 8.0, 81)
     expected = torch.full((2,), -784 * math.log(2), dtype=torch.float64)
     torch.testing.assert_close(log_px, expected, rtol=1e-6, atol=0)  # float32 sum of 784 terms
+    torch.testing.assert_close(half, expected, rtol=1e-6, atol=0)
 
 
 def test_quadrature_agrees_with_plain_monte_carlo_over_the_prior(trained_vae, test_images):
     x = test_images[:20]
     with torch.no_grad():
-        exact = log_marginal_quadrature(x, trained_vae.decoder, limit=8.0, points=401)
+        log_px = exact(x, trained_vae.decoder, 401)
         monte_carlo = log_marginal_prior_sampling(
             x, trained_vae.decoder, 200_000, 2, torch.Generator().manual_seed(0), chunk_size=5000
         )
-    assert (exact - monte_carlo).abs().mean() < 0.2
+    assert (log_px - monte_carlo).abs().mean() < 0.2
 
 
 def test_quadrature_is_not_below_the_iwae_bound_on_average(trained_vae, test_images):
     # IWAE bounds log p(x) in expectation only: with heavy-tailed weights one estimate
     # for one image can overshoot by a nat or more, so compare means over images.
     with torch.no_grad():
-        exact = log_marginal_quadrature(test_images, trained_vae.decoder, limit=8.0, points=401)
+        log_px = exact(test_images, trained_vae.decoder, 401)
         iwae = iwae_bound(test_images, trained_vae, 1000, torch.Generator().manual_seed(0))
-    assert (exact - iwae).mean() > -0.05
+    assert (log_px - iwae).mean() > -0.05
+
+
+def test_every_other_node_is_the_grid_of_half_the_resolution():
+    grid, _ = latent_grid(limit=3.0, points=7)
+    half, _ = latent_grid(limit=3.0, points=4)
+    assert torch.equal(grid[every_other_node(7)], half)
+
+
+def test_half_grid_value_is_the_quadrature_on_that_grid(trained_vae, test_images):
+    with torch.no_grad():
+        _, half = log_marginal_quadrature(test_images, trained_vae.decoder, 8.0, 201)
+    torch.testing.assert_close(
+        half, exact(test_images, trained_vae.decoder, 101), rtol=0, atol=1e-4
+    )
+
+
+def test_change_from_the_half_grid_bounds_the_error_of_a_resolving_grid(trained_vae, test_images):
+    # Once the half grid resolves the posteriors; on coarser grids a narrow posterior can
+    # fall between the nodes of both and the two agree by chance.
+    with torch.no_grad():
+        log_px, half = log_marginal_quadrature(test_images, trained_vae.decoder, 8.0, 401)
+    error = (log_px - exact(test_images, trained_vae.decoder, 801)).abs()
+    assert (error <= (half - log_px).abs() + 1e-4).all()  # 1e-4: float32 sums of 784 terms
+
+
+def test_log_px_of_an_image_does_not_depend_on_the_other_images_scored(trained_vae, test_images):
+    together = exact(test_images, trained_vae.decoder, 101, block_size=25)
+    apart = torch.cat(
+        [exact(part, trained_vae.decoder, 101, block_size=25) for part in test_images.split(50)]
+    )
+    assert torch.equal(together, apart)
 
 
 def test_refining_the_grid_changes_log_px_by_little(trained_vae, test_images):
-    with torch.no_grad():
-        coarse = log_marginal_quadrature(test_images, trained_vae.decoder, limit=8.0, points=401)
-        fine = log_marginal_quadrature(test_images, trained_vae.decoder, limit=8.0, points=801)
-    assert (coarse - fine).abs().max() < 0.01
+    assert (
+        exact(test_images, trained_vae.decoder, 401) - exact(test_images, trained_vae.decoder, 801)
+    ).abs().max() < 0.01

@@ -73,7 +73,8 @@ def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tm
 
     jobs = submissions(result.stdout + result.stderr)
     rules = sorted(rule for rule, _ in jobs)
-    assert rules == sorted(RULES)
+    assert set(rules) == set(RULES)
+    assert rules.count("evaluate_shard") == rules.count("inpainting_fit") == 2
     assert len({job_id for _, job_id in jobs}) == len(jobs)
     for rule, job_id in jobs:
         assert list((remote / ".snakemake/slurm_logs").glob(f"rule_{rule}/**/{job_id}.log"))

@@ -200,6 +200,7 @@ def test_inpainting_metrics_compare_svi_with_two_baselines(workdir):
 
 def test_changing_an_inpainting_setting_reruns_only_inpainting(workdir):
     assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
+        "inpainting_fit": 2,
         "inpainting": 1,
         "all": 1,
     }
@@ -225,6 +226,7 @@ def test_second_run_has_nothing_to_do(workdir):
 
 def test_changing_an_evaluation_setting_reruns_only_evaluation(workdir):
     assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == {
+        "evaluate_shard": 2,
         "evaluate": 1,
         "all": 1,
     }
@@ -237,7 +239,7 @@ def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
 
 def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
     with edited(workdir / "src/mnist_vae/evaluate.py"):
-        assert planned_jobs(workdir) == {"evaluate": 1, "all": 1}
+        assert planned_jobs(workdir) == {"evaluate_shard": 2, "evaluate": 1, "all": 1}
 
 
 def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):

@@ -67,3 +67,48 @@ def log_marginal_prior_sampling(x, decoder, n_samples, latent_dim, generator, ch
         return log_likelihood(x, decoder(z))
 
     return _log_mean_exp(log_weights, n_samples, chunk_size)
+
+
+def log_prior_minus_log_q(z, eps, log_sigma):
+    """log p(z) - log q(z | x) at z = mu + sigma * eps, from the standard draws themselves.
+    z, eps: (B, S, Dz), log_sigma: (B, Dz) -> (B, S)"""
+    return 0.5 * (eps * eps - z * z).sum(-1) + log_sigma.sum(-1, keepdim=True)
+
+
+def log_likelihood_given_hidden(h, x_dot_w, x_dot_b, out):
+    """log p(x | z) of one image from the decoder's hidden layer h = tanh(z W3ᵀ + b3):
+    x · logits - Σ softplus(logits) with x · logits = h · (W4ᵀ x) + x · b4, so x meets the
+    output layer once per image rather than once per sample.
+    h: (S, H), x_dot_w: (H,), x_dot_b: () -> (S,)"""
+    logits = torch.addmm(out.bias, h, out.weight.T)
+    return torch.mv(h, x_dot_w) + x_dot_b - torch.nn.functional.softplus(logits).sum(-1)
+
+
+@torch.no_grad()
+def log_weights_from_draws(x, vae, eps, chunk_size=1000):
+    """log p(x | z) and log p(z) - log q(z | x) at z = mu + sigma * eps for every draw. Each
+    image is decoded alone, in chunks of chunk_size samples, so its numbers do not depend
+    on the other images of the batch. x: (B, 784), eps: (B, S, Dz) -> (B, S), (B, S)"""
+    mu, log_sigma = vae.encoder(x)
+    z = mu[:, None] + log_sigma.exp()[:, None] * eps
+    out = vae.decoder.out
+    x_dot_w, x_dot_b = x @ out.weight, x @ out.bias
+    log_lik = torch.stack(
+        [
+            torch.cat(
+                [
+                    log_likelihood_given_hidden(
+                        vae.decoder.hidden(z_chunk), x_dot_w[i], x_dot_b[i], out
+                    )
+                    for z_chunk in z_i.split(chunk_size)
+                ]
+            )
+            for i, z_i in enumerate(z)
+        ]
+    )
+    return log_lik, log_prior_minus_log_q(z, eps, log_sigma)
+
+
+def log_mean_exp(log_weights):
+    """log (1/S) Σ_s exp(w_s) in float64. (B, S) -> (B,)"""
+    return torch.logsumexp(log_weights.double(), 1) - math.log(log_weights.shape[1])

@@ -1,4 +1,9 @@
-"""Test-set metrics: ELBO and its parts, the IWAE bound, and for Dz = 2 exact log p(x)."""
+"""Test-set metrics: ELBO and its parts, the IWAE bound, and for Dz = 2 exact log p(x).
+
+The per-image work is split into shards of whole blocks of images. Every image draws its
+noise from its own stream and every block is computed the same way whichever shard holds
+it, so the per-image numbers do not depend on the number of shards.
+"""
 
 import logging
 import time
@@ -8,9 +13,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_vae.bounds import elbo_terms, iwae_bound
+from mnist_vae.bounds import log_mean_exp, log_weights_from_draws
 from mnist_vae.quadrature import QuadratureGrid, log_marginal_quadrature
+from mnist_vae.shards import shard_images
 from mnist_vae.stats import summary
+from mnist_vae.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
 
 log = logging.getLogger(__name__)
 
@@ -21,103 +28,133 @@ class EvaluateSettings:
     elbo_samples: int = 10
     iwae_samples: int = 5000
     batch_size: int = 100
-    chunk_size: int = 500
+    chunk_size: int = 1000
     quadrature: QuadratureGrid = QuadratureGrid()
 
 
-@torch.no_grad()
-def elbo_per_image(vae, x, settings, generator):
-    """ELBO, reconstruction and KL per image, each averaged over settings.elbo_samples
-    draws from q(z | x). x: (N, 784) -> dict of (N,) arrays"""
-    parts = [
-        elbo_terms(batch, vae, generator, settings.elbo_samples)
-        for batch in x.split(settings.batch_size)
+def _blocks(images, block_size):
+    """Split a range of image indices into blocks that start at multiples of block_size."""
+    return [
+        range(start, min(start + block_size, images.stop))
+        for start in range(images.start, images.stop, block_size)
     ]
-    reconstruction = torch.cat([r for r, _ in parts]).double().cpu().numpy()
-    kl = torch.cat([k for _, k in parts]).double().cpu().numpy()
-    return {"elbo": reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
 
 @torch.no_grad()
-def iwae_per_image(vae, x, settings, generator):
-    """IWAE-k bound per image, k = settings.iwae_samples. x: (N, 784) -> (N,)"""
-    batches = x.split(settings.batch_size)
-    bounds = []
-    for i, batch in enumerate(batches, 1):
-        bounds.append(iwae_bound(batch, vae, settings.iwae_samples, generator, settings.chunk_size))
-        if i % max(1, len(batches) // 10) == 0 or i == len(batches):
-            log.info(
-                "IWAE-%d: %d/%d images", settings.iwae_samples, i * settings.batch_size, len(x)
+def bounds_per_image(vae, x, images, settings, purpose, iwae=True):
+    """ELBO (with its reconstruction and KL parts) from settings.elbo_samples draws and,
+    when `iwae`, the IWAE-k bound from k = settings.iwae_samples more, for the images
+    `images` (a range of indices into x), each from its own stream (seed, purpose, index).
+    x: (N, 784) -> dict of (len(images),) arrays"""
+    n_draws = settings.elbo_samples + (settings.iwae_samples if iwae else 0)
+    parts = {"elbo": [], "reconstruction": [], "kl": [], "iwae": []}
+    blocks = _blocks(images, settings.batch_size)
+    for done, block in enumerate(blocks, 1):
+        eps = image_normals((settings.seed, purpose), block, (n_draws, vae.latent_dim))
+        log_lik, prior_minus_q = log_weights_from_draws(
+            x[block.start : block.stop], vae, eps.to(x.device), settings.chunk_size
+        )
+        elbo_draws = slice(0, settings.elbo_samples)
+        reconstruction = log_lik[:, elbo_draws].mean(1).double()
+        kl = -prior_minus_q[:, elbo_draws].mean(1).double()
+        parts["reconstruction"].append(reconstruction)
+        parts["kl"].append(kl)
+        parts["elbo"].append(reconstruction - kl)
+        if iwae:
+            iwae_draws = slice(settings.elbo_samples, None)
+            parts["iwae"].append(
+                log_mean_exp(log_lik[:, iwae_draws] + prior_minus_q[:, iwae_draws])
             )
-    return torch.cat(bounds).cpu().numpy()
-
-
-@torch.no_grad()
-def quadrature_per_image(vae, x, settings):
-    """log p(x) on the configured grid and on one with half the spacing. -> (N,), (N,)"""
-    grid = settings.quadrature
-    coarse = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points)
-    fine = log_marginal_quadrature(x, vae.decoder, grid.limit, 2 * grid.points - 1)
-    return coarse.cpu().numpy(), fine.cpu().numpy()
-
-
-def evaluate(vae, x_test, x_train, settings: EvaluateSettings):
-    """Metrics over the whole of both sets, and the per-image test values.
-
-    x_test, x_train: (N, 784) float tensors on the model's device.
-    -> (metrics dict, per-image DataFrame with elbo, iwae, log_px and the gaps)
-    """
-    generator = torch.Generator(device=x_test.device).manual_seed(settings.seed)
-    timings = {}
-
-    start = time.perf_counter()
-    test = elbo_per_image(vae, x_test, settings, generator)
-    train_elbo = elbo_per_image(vae, x_train, settings, generator)["elbo"]
-    timings["elbo"] = time.perf_counter() - start
-    log.info("ELBO: test %.2f, train %.2f", test["elbo"].mean(), train_elbo.mean())
-
-    start = time.perf_counter()
-    test["iwae"] = iwae_per_image(vae, x_test, settings, generator)
-    timings["iwae"] = time.perf_counter() - start
-    log.info("IWAE-%d: test %.2f", settings.iwae_samples, test["iwae"].mean())
-
-    metrics = {
-        "test": {
-            "n_images": len(x_test),
-            "elbo": summary(test["elbo"]),
-            "reconstruction": summary(test["reconstruction"]),
-            "kl": summary(test["kl"]),
-            "elbo_samples_per_image": settings.elbo_samples,
-            "iwae": {**summary(test["iwae"]), "k": settings.iwae_samples},
-        },
-        "train": {"n_images": len(x_train), "elbo": summary(train_elbo)},
+            if done % max(1, len(blocks) // 10) == 0 or done == len(blocks):
+                log.info(
+                    "IWAE-%d: %d/%d images",
+                    settings.iwae_samples,
+                    block.stop - images.start,
+                    len(images),
+                )
+    return {
+        name: torch.cat(values).cpu().numpy() if values else np.zeros(0)
+        for name, values in parts.items()
+        if iwae or name != "iwae"
     }
 
-    if vae.latent_dim == 2:
+
+def evaluate_shard(vae, x_test, shard, n_shards, settings: EvaluateSettings):
+    """Per-image test values of one shard: ELBO and its parts, IWAE-k and, for Dz = 2,
+    log p(x) by quadrature and on the grid of half its resolution (the convergence check).
+    x_test: (N, 784) on the model's device -> DataFrame, one row per image of the shard"""
+    images = shard_images(len(x_test), shard, n_shards, settings.batch_size)
+    log.info("Shard %d of %d: test images %d to %d", shard, n_shards, images.start, images.stop - 1)
+    start = time.perf_counter()
+    values = bounds_per_image(vae, x_test, images, settings, EVALUATE_TEST)
+    log.info("ELBO and IWAE-%d in %.1f s", settings.iwae_samples, time.perf_counter() - start)
+    if vae.latent_dim == 2 and len(images) > 0:
         start = time.perf_counter()
-        test["log_px"], refined = quadrature_per_image(vae, x_test, settings)
-        timings["quadrature"] = time.perf_counter() - start
-        change = np.abs(refined - test["log_px"])
+        grid = settings.quadrature
+        log_px, half = log_marginal_quadrature(
+            x_test[images.start : images.stop],
+            vae.decoder,
+            grid.limit,
+            grid.points,
+            block_size=settings.batch_size,
+        )
+        values["log_px"], values["log_px_half_grid"] = log_px.cpu().numpy(), half.cpu().numpy()
+        log.info("log p(x) by quadrature in %.1f s", time.perf_counter() - start)
+    return pd.DataFrame({"image": np.asarray(images), **values})
+
+
+def train_elbo(vae, x_train, settings: EvaluateSettings):
+    """ELBO of every training image, settings.elbo_samples draws each. -> (N,)"""
+    images = range(len(x_train))
+    return bounds_per_image(vae, x_train, images, settings, EVALUATE_TRAIN, iwae=False)["elbo"]
+
+
+def test_metrics(per_image, train_elbo_values, settings: EvaluateSettings):
+    """Means with standard errors over the gathered per-image values, and the gaps to
+    log p(x) where it is known. per_image: DataFrame sorted by image -> (metrics, per_image)"""
+    metrics = {
+        "test": {
+            "n_images": len(per_image),
+            "elbo": summary(per_image["elbo"]),
+            "reconstruction": summary(per_image["reconstruction"]),
+            "kl": summary(per_image["kl"]),
+            "elbo_samples_per_image": settings.elbo_samples,
+            "iwae": {**summary(per_image["iwae"]), "k": settings.iwae_samples},
+            "log_px_quadrature": None,
+        },
+        "train": {"n_images": len(train_elbo_values), "elbo": summary(train_elbo_values)},
+    }
+    if "log_px" in per_image:
+        change = (per_image["log_px_half_grid"] - per_image["log_px"]).abs()
         metrics["test"]["log_px_quadrature"] = {
-            **summary(test["log_px"]),
+            **summary(per_image["log_px"]),
             "limit": settings.quadrature.limit,
             "points_per_axis": settings.quadrature.points,
-            "refined_mean_abs_change": float(change.mean()),
-            "refined_max_abs_change": float(change.max()),
+            "half_grid_mean_abs_change": float(change.mean()),
+            "half_grid_max_abs_change": float(change.max()),
         }
-        metrics["test"]["gap_log_px_minus_iwae"] = summary(test["log_px"] - test["iwae"])
-        metrics["test"]["gap_log_px_minus_elbo"] = summary(test["log_px"] - test["elbo"])
+        per_image = per_image.assign(
+            gap_log_px_minus_iwae=per_image["log_px"] - per_image["iwae"],
+            gap_log_px_minus_elbo=per_image["log_px"] - per_image["elbo"],
+        )
+        metrics["test"]["gap_log_px_minus_iwae"] = summary(per_image["gap_log_px_minus_iwae"])
+        metrics["test"]["gap_log_px_minus_elbo"] = summary(per_image["gap_log_px_minus_elbo"])
         log.info(
-            "log p(x) by quadrature: %.2f (refining the grid changes it by %.2g at most)",
-            test["log_px"].mean(),
+            "log p(x) by quadrature: %.2f (the grid of half its resolution differs by %.2g "
+            "at most)",
+            per_image["log_px"].mean(),
             change.max(),
         )
-    else:
-        metrics["test"]["log_px_quadrature"] = None
-    metrics["seconds"] = timings
-
-    per_image = pd.DataFrame({"image": np.arange(len(x_test)), **test})
-    if "log_px" in test:
-        per_image["gap_log_px_minus_iwae"] = test["log_px"] - test["iwae"]
-        per_image["gap_log_px_minus_elbo"] = test["log_px"] - test["elbo"]
+    log.info(
+        "test ELBO %.2f, IWAE-%d %.2f, train ELBO %.2f",
+        per_image["elbo"].mean(),
+        settings.iwae_samples,
+        per_image["iwae"].mean(),
+        train_elbo_values.mean(),
+    )
     return metrics, per_image
+
+
+def evaluate_settings(section):
+    """EvaluateSettings from the config's evaluate section (without its device)."""
+    return EvaluateSettings(**{**section, "quadrature": QuadratureGrid(**section["quadrature"])})

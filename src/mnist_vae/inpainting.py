@@ -20,12 +20,15 @@ from mnist_vae.bounds import sample_diag_gaussian
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.model import N_PIXELS
 from mnist_vae.stats import summary
+from mnist_vae.streams import image_generator
 
 log = logging.getLogger(__name__)
 
 TOP = slice(0, N_PIXELS // 2)  # the first 14 of 28 rows
 BOTTOM = slice(N_PIXELS // 2, N_PIXELS)
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+# Digits computed together; chunks start at multiples of it, so shards are made of whole chunks.
+DIGIT_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,6 @@ def joint_log_density_top(x, z, decoder):
     return log_prior(z) + log_likelihood_top(x, z, decoder)
 
 
-def digit_generator(seed, digit):
-    """The random stream of one digit, independent of which other digits are fitted."""
-    state = np.random.SeedSequence([seed, digit]).generate_state(2, np.uint64)
-    return torch.Generator().manual_seed(int(state[0] >> np.uint64(1)))
-
-
 def per_digit_draws(digits, settings, latent_dim):
     """Standard normal draws for each digit from its own stream.
     -> candidates (N, R, C, Dz), steps (T, K, N, R, Dz), final (F, N, R, Dz)"""
@@ -65,7 +62,7 @@ def per_digit_draws(digits, settings, latent_dim):
     c = settings.candidates
     sizes = [r * c * latent_dim, t * k * r * latent_dim, f * r * latent_dim]
     draws = [
-        torch.randn(sum(sizes), generator=digit_generator(settings.seed, int(d))).split(sizes)
+        torch.randn(sum(sizes), generator=image_generator(settings.seed, int(d))).split(sizes)
         for d in digits
     ]
     candidates, steps, final = (torch.stack(parts) for parts in zip(*draws, strict=True))
@@ -77,7 +74,7 @@ def per_digit_draws(digits, settings, latent_dim):
 
 
 @torch.no_grad()
-def best_candidates(x, decoder, candidates, chunk=64):
+def best_candidates(x, decoder, candidates, chunk=DIGIT_CHUNK):
     """For each digit and restart, the prior draw with the highest log p(z, top half):
     starting points near modes of the posterior, different for each restart.
     x: (N, 784), candidates: (N, R, C, Dz) -> (N, R, Dz)"""
@@ -97,6 +94,36 @@ def elbo_top(x, decoder, mu, log_sigma, eps):
     return (joint_log_density_top(x, z, decoder) - log_q(z, mu, log_sigma)).mean(0)
 
 
+@torch.no_grad()
+def elbo_top_gradient(x, decoder, mu, log_sigma, eps, digit_chunk=DIGIT_CHUNK):
+    """Gradient of the loss -Σ ELBO_top (the sum over digits and restarts) with respect to
+    mu and log_sigma, written out by hand: two large products per chunk of digits, through
+    the decoder's top half and back, and no pass for the ELBO's value, which the steps do
+    not need. Chunks start at multiples of digit_chunk, so that a digit's gradient does
+    not depend on how many digits are fitted with it.
+    x: (N, 784), mu, log_sigma: (N, R, Dz), eps: (K, N, R, Dz) -> two (N, R, Dz)"""
+    hidden, out = decoder.hidden[0], decoder.out
+    w_top, b_top = out.weight[TOP], out.bias[TOP]
+    sigma = log_sigma.exp()
+    grads = []
+    for x_c, mu_c, sigma_c, eps_c in zip(
+        x.split(digit_chunk),
+        mu.split(digit_chunk),
+        sigma.split(digit_chunk),
+        eps.split(digit_chunk, dim=1),
+        strict=True,
+    ):
+        z = mu_c + sigma_c * eps_c
+        h = torch.tanh(hidden(z))
+        d_logits = torch.sigmoid(torch.nn.functional.linear(h, w_top, b_top))
+        d_logits.sub_(x_c[:, None, TOP]).neg_()
+        d_z = (d_logits @ w_top).mul_(1 - h * h) @ hidden.weight - z
+        d_mu = d_z.mean(0)
+        d_log_sigma = (d_z * eps_c).mean(0).mul_(sigma_c).add_(1)
+        grads.append((-d_mu, -d_log_sigma))
+    return tuple(torch.cat(parts) for parts in zip(*grads, strict=True))
+
+
 def fit_top_half_posterior(x, decoder, digits, settings: SVISettings):
     """Fit a factorised Gaussian q(z) to p(z | top half of x) for every digit at once,
     from settings.restarts starting points each (the best of settings.candidates prior
@@ -105,23 +132,33 @@ def fit_top_half_posterior(x, decoder, digits, settings: SVISettings):
     -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
     latent_dim = decoder.hidden[0].in_features
     candidates, step_noise, final_noise = per_digit_draws(digits, settings, latent_dim)
-    mu = best_candidates(x, decoder, candidates).requires_grad_()
-    log_sigma = torch.full_like(mu, math.log(settings.initial_sigma)).requires_grad_()
+    mu = best_candidates(x, decoder, candidates)
+    log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
     optimizer = OPTIMIZERS[settings.optimizer]([mu, log_sigma], lr=settings.learning_rate)
     for step, eps in enumerate(step_noise, 1):
-        elbo = elbo_top(x, decoder, mu, log_sigma, eps)
-        optimizer.zero_grad()
-        (-elbo.sum()).backward()
+        mu.grad, log_sigma.grad = elbo_top_gradient(x, decoder, mu, log_sigma, eps)
         optimizer.step()
         if step % max(1, settings.steps // 10) == 0:
+            elbo = elbo_top(x, decoder, mu, log_sigma, eps)
             log.info("SVI step %d/%d: mean ELBO %.2f", step, settings.steps, elbo.mean().item())
     with torch.no_grad():
-        restarts = elbo_top(x, decoder, mu, log_sigma, final_noise)
+        restarts = torch.cat(
+            [
+                elbo_top(x_c, decoder, mu_c, log_sigma_c, eps_c)
+                for x_c, mu_c, log_sigma_c, eps_c in zip(
+                    x.split(DIGIT_CHUNK),
+                    mu.split(DIGIT_CHUNK),
+                    log_sigma.split(DIGIT_CHUNK),
+                    final_noise.split(DIGIT_CHUNK, dim=1),
+                    strict=True,
+                )
+            ]
+        )
         best = restarts.argmax(1)
         pick = torch.arange(len(x))
         return (
-            mu[pick, best].detach(),
-            log_sigma[pick, best].detach(),
+            mu[pick, best],
+            log_sigma[pick, best],
             restarts[pick, best],
             restarts,
         )
@@ -199,18 +236,41 @@ def contour_grid(x, decoder, mu, log_sigma, markers, points=200, limit=8.0, drop
     return z1, z2, joint_log_density_top(x, fine, decoder), log_q(fine, mu, log_sigma)
 
 
-def inpaint(vae, x, x_train, settings: SVISettings, completion_samples):
-    """Fit q for every digit in x (indices 0..N-1 seed their streams), complete their
-    bottom halves, and score the completion against two baselines: the encoder applied
-    to the digit with its bottom half zeroed, and the training set's pixel means.
-    x: (N, 784), x_train: (M, 784) -> metrics dict, arrays dict"""
+def fit_digits(vae, x, digits, settings: SVISettings):
+    """Fit q for the digits `digits` (indices into x, which seed their streams).
+    x: (N, 784) -> dict of arrays: digit, mu, log_sigma, elbo, restart_elbo; and seconds"""
     start = time.perf_counter()
-    mu, log_sigma, elbo, restarts = fit_top_half_posterior(
-        x, vae.decoder, torch.arange(len(x)), settings
-    )
+    digits = torch.as_tensor(digits, dtype=torch.long)
+    if len(digits) == 0:  # a shard beyond the last digit
+        dz, r = vae.latent_dim, settings.restarts
+        empty = {"mu": (0, dz), "log_sigma": (0, dz), "elbo": (0,), "restart_elbo": (0, r)}
+        return {
+            "digit": digits.numpy(),
+            **{k: np.zeros(v, np.float32) for k, v in empty.items()},
+        }, 0.0
+    mu, log_sigma, elbo, restarts = fit_top_half_posterior(x[digits], vae.decoder, digits, settings)
     seconds = time.perf_counter() - start
-    log.info("Fitted q for %d digits x %d restarts in %.1f s", len(x), settings.restarts, seconds)
-    generator = torch.Generator().manual_seed(settings.seed)
+    log.info(
+        "Fitted q for %d digits x %d restarts in %.1f s", len(digits), settings.restarts, seconds
+    )
+    arrays = {
+        "digit": digits,
+        "mu": mu,
+        "log_sigma": log_sigma,
+        "elbo": elbo,
+        "restart_elbo": restarts,
+    }
+    return {name: value.numpy() for name, value in arrays.items()}, seconds
+
+
+def completion_metrics(vae, x, x_train, fit, seed, completion_samples):
+    """Complete the bottom halves of the digits x from their fitted q (fit: arrays of
+    fit_digits, in the order of x), and score the completions against two baselines: the
+    encoder applied to the digit with its bottom half zeroed, and the training set's
+    pixel means. x: (N, 784), x_train: (M, 784) -> metrics dict, predicted bottoms (N, 392)"""
+    mu, log_sigma = torch.from_numpy(fit["mu"]), torch.from_numpy(fit["log_sigma"])
+    restarts = torch.from_numpy(fit["restart_elbo"])
+    generator = torch.Generator().manual_seed(seed)
     predictions = {
         "svi": bottom_probabilities(vae.decoder, mu, log_sigma, completion_samples, generator),
         "encoder_zeroed_bottom": encoder_baseline(vae, x, completion_samples, generator),
@@ -218,8 +278,7 @@ def inpaint(vae, x, x_train, settings: SVISettings, completion_samples):
     }
     metrics = {
         "n_digits": len(x),
-        "fit_seconds": seconds,
-        "svi_elbo": summary(elbo),
+        "svi_elbo": summary(fit["elbo"]),
         "mean_restart_spread": float((restarts.max(1).values - restarts.min(1).values).mean()),
         **{
             name: {
@@ -229,11 +288,11 @@ def inpaint(vae, x, x_train, settings: SVISettings, completion_samples):
             for name, bottom in predictions.items()
         },
     }
-    arrays = {
-        "mu": mu,
-        "log_sigma": log_sigma,
-        "elbo": elbo,
-        "restart_elbo": restarts,
-        "bottom": predictions["svi"],
-    }
-    return metrics, {name: value.numpy() for name, value in arrays.items()}
+    return metrics, predictions["svi"].numpy()
+
+
+def svi_settings(section):
+    """SVISettings from the config's inpainting section (without the keys of the figures
+    and of the completion)."""
+    figure_keys = ("digits", "examples", "contour_examples", "completion_samples")
+    return SVISettings(**{k: v for k, v in section.items() if k not in figure_keys})

@@ -1,8 +1,11 @@
 """Deterministic log p(x) for a two-dimensional latent space, by quadrature on a grid.
 
 p(x) = ∫ p(x | z) p(z) dz ≈ h² Σ_g p(x | z_g) p(z_g) over a regular grid of spacing h.
-The integrand is smooth and vanishes at the border of a wide enough grid, where this
-rule converges very fast; refining the grid measures how far it is from converged.
+The integrand is smooth and vanishes at the border of a wide enough grid, where this rule
+converges geometrically in 1/h: the error at spacing h is about the square of the (relative)
+error at spacing 2h. The grid's every other node is such a 2h grid, so the same sums give
+the check for free: the change from spacing 2h to h estimates the 2h grid's error, and
+bounds the h grid's, which is far smaller once that change is small.
 """
 
 import math
@@ -16,7 +19,8 @@ from mnist_vae.densities import log_prior
 
 @dataclass(frozen=True)
 class QuadratureGrid:
-    """[-limit, limit]² with points nodes per axis."""
+    """[-limit, limit]² with points nodes per axis (odd, so that every other node is a grid
+    of half the resolution on the same square)."""
 
     limit: float = 8.0
     points: int = 401
@@ -29,18 +33,43 @@ def latent_grid(limit, points):
     return torch.cartesian_prod(axis, axis), 2 * math.log(spacing)
 
 
-def log_marginal_quadrature(x, decoder, limit, points, grid_chunk=4096):
-    """log p(x) by quadrature over [-limit, limit]² with points² nodes. x: (N, 784) -> (N,) float64
+def every_other_node(points):
+    """Mask of the grid's nodes with even indices on both axes: the grid of spacing 2h.
+    -> (points²,) bool"""
+    even = torch.arange(points) % 2 == 0
+    return (even[:, None] & even[None, :]).flatten()
 
-    The grid is decoded once, chunk by chunk, and every image is scored against a chunk
-    with one matrix product: log p(x | z) = x · logits(z) - Σ softplus(logits(z)).
+
+@torch.no_grad()
+def log_marginal_quadrature(x, decoder, limit, points, block_size=100, grid_chunk=4096):
+    """log p(x) by quadrature over [-limit, limit]² with points² nodes, and the same on the
+    half-resolution subgrid of every other node. x: (N, 784) -> (N,), (N,) float64
+
+    The grid is decoded once, chunk by chunk, and each block of block_size images is scored
+    against a chunk with one matrix product, x · logits(z) = (x W4) · h(z) + x · b4. Blocks
+    start at multiples of block_size, so an image's value does not depend on how many
+    images are scored with it.
     """
     grid, log_cell_area = latent_grid(limit, points)
+    coarse_nodes = every_other_node(points)
     x = x.float()
-    log_px = torch.full((x.shape[0],), -math.inf, dtype=torch.float64, device=x.device)
-    for z in grid.to(x.device).split(grid_chunk):
-        logits = decoder(z.float())
-        log_lik = x @ logits.T - F.softplus(logits).sum(-1)
-        log_joint = log_lik + log_prior(z).float()
-        log_px = torch.logaddexp(log_px, torch.logsumexp(log_joint, dim=1).double())
-    return log_px + log_cell_area
+    out = decoder.out
+    blocks = [
+        (block, x[block] @ out.weight, x[block] @ out.bias)
+        for block in torch.arange(x.shape[0], device=x.device).split(block_size)
+    ]
+    log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
+    for z, coarse in zip(grid.split(grid_chunk), coarse_nodes.split(grid_chunk), strict=True):
+        z = z.to(x.device)
+        hidden = decoder.hidden(z.float())
+        node_terms = log_prior(z).float() - F.softplus(
+            torch.addmm(out.bias, hidden, out.weight.T)
+        ).sum(-1)
+        for block, x_dot_w, x_dot_b in blocks:
+            log_joint = torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
+            for row, nodes in ((0, slice(None)), (1, coarse.to(x.device))):
+                log_px[row, block] = torch.logaddexp(
+                    log_px[row, block], torch.logsumexp(log_joint[:, nodes], dim=1).double()
+                )
+    fine, half = log_px
+    return fine + log_cell_area, half + log_cell_area + math.log(4)

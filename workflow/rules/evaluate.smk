@@ -1,5 +1,29 @@
+rule evaluate_shard:
+    input:
+        model=rules.train.output.model,
+        data=rules.binarize.output.data,
+        code=code("evaluate_shard.py"),
+    output:
+        per_image="results/{run}/evaluate/shards/{scatteritem}.csv",
+    params:
+        settings=section_params("evaluate"),
+    log:
+        "logs/evaluate_shard/{run}/{scatteritem}.log",
+    benchmark:
+        "benchmarks/evaluate_shard/{run}/{scatteritem}.tsv"
+    threads: 2
+    resources:
+        mem_mb=1000,
+        runtime=minutes(20),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/evaluate_shard.py"
+
+
 rule evaluate:
     input:
+        shards=gather.evaluate("results/{{run}}/evaluate/shards/{scatteritem}.csv"),
         model=rules.train.output.model,
         data=rules.binarize.output.data,
         code=code("evaluate.py"),
@@ -14,8 +38,8 @@ rule evaluate:
         "benchmarks/evaluate/{run}.tsv"
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=minutes(45),
+        mem_mb=1000,
+        runtime=minutes(10),
     conda:
         "../../environment.yml"
     script:

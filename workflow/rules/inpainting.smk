@@ -1,5 +1,29 @@
+rule inpainting_fit:
+    input:
+        model=rules.train.output.model,
+        data=rules.binarize.output.data,
+        code=code("inpainting_fit.py"),
+    output:
+        fit="results/{run}/inpainting/shards/{scatteritem}.npz",
+    params:
+        settings=section_params("inpainting"),
+    log:
+        "logs/inpainting_fit/{run}/{scatteritem}.log",
+    benchmark:
+        "benchmarks/inpainting_fit/{run}/{scatteritem}.tsv"
+    threads: 2
+    resources:
+        mem_mb=1000,
+        runtime=minutes(10),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/inpainting_fit.py"
+
+
 rule inpainting:
     input:
+        shards=gather.inpainting("results/{{run}}/inpainting/shards/{scatteritem}.npz"),
         model=rules.train.output.model,
         data=rules.binarize.output.data,
         code=code("inpainting.py"),
@@ -24,10 +48,10 @@ rule inpainting:
         "logs/inpainting/{run}.log",
     benchmark:
         "benchmarks/inpainting/{run}.tsv"
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=2000,
-        runtime=minutes(15),
+        mem_mb=1000,
+        runtime=minutes(5),
     conda:
         "../../environment.yml"
     script:

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from mnist_vae.data import load_binarized
-from mnist_vae.inpainting import SVISettings, completion, contour_grid, inpaint
+from mnist_vae.inpainting import completion, completion_metrics, contour_grid
 from mnist_vae.latent import posterior_means
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
@@ -12,36 +12,37 @@ from mnist_vae.plots import completions_figure, contours_figure, save
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
-    settings = dict(snakemake.params.settings)
-    n_digits, examples, contour_examples, completion_samples = (
-        settings.pop(key)
-        for key in ("digits", "examples", "contour_examples", "completion_samples")
-    )
+    section = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
-    x = torch.from_numpy(data["x_test"][:n_digits]).float()
-    labels = data["y_test"][:n_digits]
-    metrics, fit = inpaint(
+    x = torch.from_numpy(data["x_test"][: section["digits"]]).float()
+    labels = data["y_test"][: section["digits"]]
+    shards = [dict(np.load(path)) for path in snakemake.input.shards]
+    fit = {key: np.concatenate([s[key] for s in shards]) for key in shards[0] if key != "seconds"}
+    metrics, bottom = completion_metrics(
         vae,
-        x,
+        x[fit["digit"]],
         torch.from_numpy(data["x_train"]).float(),
-        SVISettings(**settings),
-        completion_samples,
+        fit,
+        section["seed"],
+        section["completion_samples"],
     )
+    metrics["fit_seconds"] = float(sum(s["seconds"] for s in shards))
     with open(snakemake.output.metrics, "w") as f:
         json.dump(metrics, f, indent=2)
-    np.savez_compressed(snakemake.output.fit, labels=labels, **fit)
+    np.savez_compressed(snakemake.output.fit, labels=labels, bottom=bottom, **fit)
 
-    shown = slice(0, examples)
-    completed = completion(x[shown], torch.from_numpy(fit["bottom"][shown]))
+    examples = section["examples"]
+    completed = completion(x[:examples], torch.from_numpy(bottom[:examples]))
     save(
-        completions_figure(x[shown].numpy(), completed.numpy(), labels[shown]),
+        completions_figure(x[:examples].numpy(), completed.numpy(), labels[:examples]),
         snakemake.output.completions,
     )
 
+    contour_examples = min(section["contour_examples"], len(x))
     encoder_means = posterior_means(vae.encoder, x[:contour_examples])
     panels = []
-    for i in range(len(encoder_means)):
+    for i in range(contour_examples):
         mu, log_sigma = torch.from_numpy(fit["mu"][i]), torch.from_numpy(fit["log_sigma"][i])
         z1, z2, log_p, log_q = contour_grid(
             x[i], vae.decoder, mu, log_sigma, encoder_means[i : i + 1, :2]

@@ -1,0 +1,20 @@
+import numpy as np
+import torch
+
+from mnist_vae.data import load_binarized
+from mnist_vae.inpainting import DIGIT_CHUNK, fit_digits, svi_settings
+from mnist_vae.logs import rule_logging
+from mnist_vae.model import load_model
+from mnist_vae.shards import shard_images, shard_number
+
+with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    section = snakemake.params.settings
+    vae = load_model(snakemake.input.model)
+    x = torch.from_numpy(
+        load_binarized(snakemake.input.data)["x_test"][: section["digits"]]
+    ).float()
+    shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
+    digits = shard_images(len(x), shard, n_shards, DIGIT_CHUNK)
+    fit, seconds = fit_digits(vae, x, digits, svi_settings(section))
+    np.savez_compressed(snakemake.output.fit, seconds=seconds, **fit)
