@@ -188,8 +188,10 @@ def completions_figure(originals, completed, labels):
 
 
 def training_curves_figure(history):
-    """history: DataFrame with epoch, train_elbo, heldout_elbo and heldout_log_px."""
-    exact = history["heldout_log_px"].notna().all()
+    """history: DataFrame with epoch, train_elbo, heldout_elbo and heldout_log_px (NaN in
+    the epochs without it); the exact values are drawn as points joined by lines."""
+    monitored = history[history["heldout_log_px"].notna()]
+    exact = len(monitored) > 0
     fig, axes = plt.subplots(
         1, 2 if exact else 1, figsize=(12 if exact else 6.5, 4.5), squeeze=False
     )
@@ -197,18 +199,24 @@ def training_curves_figure(history):
     ax.plot(history["epoch"], history["train_elbo"], label="train ELBO")
     ax.plot(history["epoch"], history["heldout_elbo"], label="held-out ELBO")
     if exact:
-        ax.plot(history["epoch"], history["heldout_log_px"], label="held-out log p(x), quadrature")
+        ax.plot(
+            monitored["epoch"],
+            monitored["heldout_log_px"],
+            "o-",
+            markersize=3,
+            label="held-out log p(x), quadrature",
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("nats per image")
     ax.set_title("Bounds and exact log-likelihood during training")
     low = min(history[c].iloc[len(history) // 10 :].min() for c in ("train_elbo", "heldout_elbo"))
-    high = history["heldout_log_px"].max() if exact else history["train_elbo"].max()
+    high = monitored["heldout_log_px"].max() if exact else history["train_elbo"].max()
     ax.set_ylim(low - 5, high + 5)
     ax.legend()
     if exact:
-        gap = history["heldout_log_px"] - history["heldout_elbo"]
+        gap = monitored["heldout_log_px"] - monitored["heldout_elbo"]
         ax = axes[0, 1]
-        ax.plot(history["epoch"], gap, color="tab:purple")
+        ax.plot(monitored["epoch"], gap, "o-", markersize=3, color="tab:purple")
         ax.set_xlabel("epoch")
         ax.set_ylabel("nats per image")
         ax.set_title("KL(q(z|x) ‖ p(z|x)) = log p(x) − ELBO, held-out")

@@ -41,9 +41,12 @@ def every_other_node(points):
 
 
 @torch.no_grad()
-def log_marginal_quadrature(x, decoder, limit, points, block_size=100, grid_chunk=4096):
-    """log p(x) by quadrature over [-limit, limit]² with points² nodes, and the same on the
-    half-resolution subgrid of every other node. x: (N, 784) -> (N,), (N,) float64
+def log_marginal_quadrature(
+    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True
+):
+    """log p(x) by quadrature over [-limit, limit]² with points² nodes, and (when
+    `half_grid`, else NaN) the same on the subgrid of every other node.
+    x: (N, 784) -> (N,), (N,) float64
 
     The grid is decoded once, chunk by chunk, and each block of block_size images is scored
     against a chunk with one matrix product, x · logits(z) = (x W4) · h(z) + x · b4. Blocks
@@ -67,9 +70,10 @@ def log_marginal_quadrature(x, decoder, limit, points, block_size=100, grid_chun
         ).sum(-1)
         for block, x_dot_w, x_dot_b in blocks:
             log_joint = torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
-            for row, nodes in ((0, slice(None)), (1, coarse.to(x.device))):
+            for row, nodes in ((0, slice(None)), (1, coarse.to(x.device)))[: 1 + half_grid]:
                 log_px[row, block] = torch.logaddexp(
                     log_px[row, block], torch.logsumexp(log_joint[:, nodes], dim=1).double()
                 )
     fine, half = log_px
-    return fine + log_cell_area, half + log_cell_area + math.log(4)
+    half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)
+    return fine + log_cell_area, half

@@ -77,6 +77,20 @@ def heldout_log_px(vae, x, settings, epoch):
     return log_px.mean().item()
 
 
+def train_epoch(vae, optimizer, x_train, batch_size, shuffle_generator, noise_generator):
+    """One pass over the shuffled training set, one Adam step per minibatch.
+    x_train: (N, 784) -> mean single-sample ELBO of the minibatches, as they were trained"""
+    total = torch.zeros((), device=x_train.device)
+    for batch in torch.randperm(len(x_train), generator=shuffle_generator).split(batch_size):
+        x = x_train[batch.to(x_train.device)]
+        eps = torch.randn(
+            (len(batch), vae.latent_dim), generator=noise_generator, device=x_train.device
+        )
+        total += elbo_and_gradients(vae, x, eps)
+        optimizer.step()
+    return total.item() / len(x_train)
+
+
 def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None, code_digest=""):
     """Maximise the mean single-sample ELBO over shuffled minibatches with Adam's defaults
     (the fused implementation), the gradient written out by hand (mnist_vae.gradients).
@@ -112,21 +126,11 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
     )
     for epoch in epochs:
         start = time.perf_counter()
-        vae.train()
-        total = torch.zeros((), device=device)
-        for batch in torch.randperm(len(x_train), generator=shuffle_generator).split(
-            settings.batch_size
-        ):
-            x = x_train[batch.to(device)]
-            eps = torch.randn(
-                (len(batch), vae.latent_dim), generator=noise_generator, device=device
-            )
-            total += elbo_and_gradients(vae, x, eps)
-            optimizer.step()
-        vae.eval()
+        generators = shuffle_generator, noise_generator
+        train_elbo = train_epoch(vae, optimizer, x_train, settings.batch_size, *generators)
         record = {
             "epoch": epoch,
-            "train_elbo": total.item() / len(x_train),
+            "train_elbo": train_elbo,
             "heldout_elbo": heldout_elbo(vae, x_heldout, settings.seed),
             "heldout_log_px": heldout_log_px(vae, x_heldout, settings, epoch),
             "seconds": time.perf_counter() - start,

@@ -1,4 +1,5 @@
 import copy
+import os
 import sys
 from pathlib import Path
 
@@ -71,8 +72,22 @@ def runs_config():
     }
 
 
+def cap_cores_to_the_machine():
+    """Snakemake takes --cores at its word: --cores 4 on a 2-core machine runs two 2-thread
+    jobs at once, 4 threads on 2 cores, each slower than alone. When jobs run on this
+    machine, let them use at most the cores this process may run on."""
+    available = len(os.sched_getaffinity(0))
+    if workflow.local_exec and workflow.cores is not None and workflow.cores > available:
+        logger.info(
+            f"--cores {workflow.cores} is more than the {available} cores of this machine: "
+            f"running jobs of at most {available} threads in all at once"
+        )
+        workflow.global_resources["_cores"] = available
+
+
 validated(config)
 RUNS = runs_config()
+cap_cores_to_the_machine()
 
 
 wildcard_constraints:

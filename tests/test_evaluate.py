@@ -1,0 +1,65 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from mnist_vae.bounds import elbo_terms, iwae_bound
+from mnist_vae.evaluate import EvaluateSettings, bounds_per_image, evaluate_shard
+from mnist_vae.quadrature import QuadratureGrid
+from mnist_vae.shards import shard_images, shard_number
+from mnist_vae.streams import EVALUATE_TEST
+
+SETTINGS = EvaluateSettings(
+    elbo_samples=5,
+    iwae_samples=200,
+    batch_size=10,
+    chunk_size=64,
+    quadrature=QuadratureGrid(points=61),
+)
+
+
+def test_scatter_item_names_the_shard_and_their_number():
+    assert shard_number("3-of-8") == (3, 8)
+
+
+@pytest.mark.parametrize("n_shards", [1, 3, 7, 40])
+def test_shards_are_whole_blocks_that_cover_every_image_once(n_shards):
+    shards = [shard_images(95, i, n_shards, 10) for i in range(1, n_shards + 1)]
+    assert [i for shard in shards for i in shard] == list(range(95))
+    assert all(shard.start % 10 == 0 for shard in shards if len(shard))
+
+
+def test_per_image_values_do_not_depend_on_the_number_of_shards(trained_vae, test_images):
+    x = test_images[:45]
+    whole = evaluate_shard(trained_vae, x, 1, 1, SETTINGS)
+    sharded = pd.concat([evaluate_shard(trained_vae, x, i, 3, SETTINGS) for i in (1, 2, 3)])
+    pd.testing.assert_frame_equal(sharded.reset_index(drop=True), whole, check_exact=True)
+
+
+def test_per_image_values_agree_across_batch_sizes(trained_vae, test_images):
+    # Not bitwise: a block of another size is another matrix shape, for which the BLAS may
+    # sum in another order (on this CPU only matrices of fewer than about 50 rows do).
+    x = test_images[:40]
+    small = evaluate_shard(trained_vae, x, 1, 1, SETTINGS)
+    large = evaluate_shard(
+        trained_vae, x, 1, 1, EvaluateSettings(**{**SETTINGS.__dict__, "batch_size": 40})
+    )
+    pd.testing.assert_frame_equal(small, large, check_exact=False, rtol=1e-5, atol=1e-4)
+
+
+def test_fast_bounds_agree_with_the_reference_bounds_on_average(trained_vae, test_images):
+    x = test_images
+    values = bounds_per_image(trained_vae, x, range(len(x)), SETTINGS, EVALUATE_TEST)
+    with torch.no_grad():
+        generator = torch.Generator().manual_seed(1)
+        reconstruction, kl = elbo_terms(x, trained_vae, generator, 200)
+        iwae = iwae_bound(x, trained_vae, 200, generator)
+    elbo = (reconstruction - kl).numpy()
+    # Different draws: the means over 100 images agree within their Monte-Carlo error.
+    assert abs(values["elbo"].mean() - elbo.mean()) < 0.5
+    assert abs(values["iwae"].mean() - iwae.numpy().mean()) < 0.2
+    np.testing.assert_allclose(values["elbo"], values["reconstruction"] - values["kl"])
+
+
+def test_an_empty_shard_has_no_rows(trained_vae, test_images):
+    assert len(evaluate_shard(trained_vae, test_images[:10], 1, 2, SETTINGS)) == 0
