@@ -143,6 +143,6 @@ def test_hand_written_svi_gradient_equals_autograd(trained_vae, test_images):
 def test_a_digit_fit_does_not_depend_on_the_shard_that_holds_it(trained_vae, test_images):
     x = test_images[:80]
     together, _ = fit_digits(trained_vae, x, range(80), FAST)
-    apart = [fit_digits(trained_vae, x, range(start, 80), FAST)[0] for start in (0, 64)]
+    apart = [fit_digits(trained_vae, x, range(start, 80), FAST)[0] for start in (0, 48)]
     for key in ("mu", "log_sigma", "elbo"):
-        assert np.array_equal(together[key][64:], apart[1][key])
+        assert np.array_equal(together[key][48:], apart[1][key])

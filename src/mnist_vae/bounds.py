@@ -75,37 +75,35 @@ def log_prior_minus_log_q(z, eps, log_sigma):
     return 0.5 * (eps * eps - z * z).sum(-1) + log_sigma.sum(-1, keepdim=True)
 
 
-def log_likelihood_given_hidden(h, x_dot_w, x_dot_b, out):
-    """log p(x | z) of one image from the decoder's hidden layer h = tanh(z W3ᵀ + b3):
-    x · logits - Σ softplus(logits) with x · logits = h · (W4ᵀ x) + x · b4, so x meets the
-    output layer once per image rather than once per sample.
-    h: (S, H), x_dot_w: (H,), x_dot_b: () -> (S,)"""
-    logits = torch.addmm(out.bias, h, out.weight.T)
-    return torch.mv(h, x_dot_w) + x_dot_b - torch.nn.functional.softplus(logits).sum(-1)
+def log_likelihood_of_draws(x, z, decoder, chunk_size):
+    """log p(x | z) for S draws of z per image, decoded about chunk_size at a time: several
+    images' draws together when S is small, one image's in chunks when it is large.
+    x · logits is computed as h · (W4ᵀ x) + x · b4, so that x meets the output layer once
+    per image rather than once per draw. x: (B, 784), z: (B, S, Dz) -> (B, S)"""
+    out = decoder.out
+    n_draws = z.shape[1]
+    images_per_chunk = max(1, chunk_size // n_draws)
+    rows = []
+    for x_group, z_group in zip(x.split(images_per_chunk), z.split(images_per_chunk), strict=True):
+        x_dot_w, x_dot_b = x_group @ out.weight, x_group @ out.bias
+        parts = []
+        for z_chunk in z_group.split(chunk_size, dim=1):
+            h = decoder.hidden(z_chunk)
+            logits = torch.addmm(out.bias, h.flatten(0, 1), out.weight.T)
+            softplus = torch.nn.functional.softplus(logits).sum(-1).view(h.shape[:2])
+            x_dot_logits = torch.bmm(h, x_dot_w[:, :, None]).squeeze(-1) + x_dot_b[:, None]
+            parts.append(x_dot_logits - softplus)
+        rows.append(torch.cat(parts, dim=1))
+    return torch.cat(rows)
 
 
 @torch.no_grad()
 def log_weights_from_draws(x, vae, eps, chunk_size=1000):
-    """log p(x | z) and log p(z) - log q(z | x) at z = mu + sigma * eps for every draw. Each
-    image is decoded alone, in chunks of chunk_size samples, so its numbers do not depend
-    on the other images of the batch. x: (B, 784), eps: (B, S, Dz) -> (B, S), (B, S)"""
+    """log p(x | z) and log p(z) - log q(z | x) at z = mu + sigma * eps for every draw.
+    x: (B, 784), eps: (B, S, Dz) -> (B, S), (B, S)"""
     mu, log_sigma = vae.encoder(x)
     z = mu[:, None] + log_sigma.exp()[:, None] * eps
-    out = vae.decoder.out
-    x_dot_w, x_dot_b = x @ out.weight, x @ out.bias
-    log_lik = torch.stack(
-        [
-            torch.cat(
-                [
-                    log_likelihood_given_hidden(
-                        vae.decoder.hidden(z_chunk), x_dot_w[i], x_dot_b[i], out
-                    )
-                    for z_chunk in z_i.split(chunk_size)
-                ]
-            )
-            for i, z_i in enumerate(z)
-        ]
-    )
+    log_lik = log_likelihood_of_draws(x, z, vae.decoder, chunk_size)
     return log_lik, log_prior_minus_log_q(z, eps, log_sigma)
 
 

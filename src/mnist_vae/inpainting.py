@@ -28,7 +28,7 @@ TOP = slice(0, N_PIXELS // 2)  # the first 14 of 28 rows
 BOTTOM = slice(N_PIXELS // 2, N_PIXELS)
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 # Digits computed together; chunks start at multiples of it, so shards are made of whole chunks.
-DIGIT_CHUNK = 64
+DIGIT_CHUNK = 16
 
 
 @dataclass(frozen=True)

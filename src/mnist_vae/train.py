@@ -29,7 +29,7 @@ class TrainSettings:
     heldout_images: int = 500
     # Every this many epochs (and after the last), the held-out log p(x) when Dz = 2.
     log_px_every: int = 10
-    quadrature: QuadratureGrid = QuadratureGrid(points=301)
+    quadrature: QuadratureGrid = QuadratureGrid(points=201)
 
 
 def checkpoint_key(settings, vae, x_train, code_digest=""):
