@@ -10,6 +10,7 @@ and writes it as CSV (bench/results.csv by default). Runs on the CPU with --thre
 
 import argparse
 import csv
+import random
 import statistics
 import sys
 import time
@@ -52,12 +53,15 @@ def seconds(function, *args):
 
 
 def interleaved(functions, rounds):
-    """Time each function once per round, in turn, so that drifts in the machine's speed
-    fall on all alike. -> {name: median seconds}"""
+    """Time each function once per round, in turn and in a shuffled order, so that drifts
+    in the machine's speed fall on all alike. -> {name: median seconds}"""
     times = {name: [] for name in functions}
+    order = list(functions)
+    shuffler = random.Random(0)
     for _ in range(rounds):
-        for name, function in functions.items():
-            times[name].append(seconds(function))
+        shuffler.shuffle(order)
+        for name in order:
+            times[name].append(seconds(functions[name]))
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -110,7 +114,9 @@ def five_products(x_train, hidden=500, batch_size=100):
         _ = x @ w1.T, h @ w4.T, d_logits.T @ h, d_logits @ w4, h.T @ x
 
 
-def training_rows(x_train, x_heldout, epochs, rounds):
+def training_rows(x_train, x_heldout, rounds, images_per_round=2000):
+    """Each code trains on images_per_round images per round (a fifth of an epoch), over
+    many short interleaved rounds, and the medians are scaled to a whole epoch."""
     settings = TrainSettings()
     textbook = TextbookVAE()
     textbook_adam = torch.optim.Adam(textbook.parameters())
@@ -121,21 +127,25 @@ def training_rows(x_train, x_heldout, epochs, rounds):
     generators = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
     heldout = x_heldout[: settings.heldout_images]
 
-    def repeat(step):
-        return lambda: [step() for _ in range(epochs)]
-
+    part = x_train[:images_per_round]
     times = interleaved(
         {
-            "textbook": repeat(lambda: textbook_epoch(textbook, textbook_adam, x_train)),
-            "autograd": repeat(lambda: autograd_epoch(old, old_adam, x_train, old_noise)),
-            "loop": repeat(lambda: train_epoch(new, new_adam, x_train, 100, *generators)),
-            "products": repeat(lambda: five_products(x_train)),
-            "heldout_elbo": repeat(lambda: heldout_elbo(new, heldout, 0)),
-            "heldout_log_px": repeat(lambda: heldout_log_px(new, heldout, settings, 1)),
+            "textbook": lambda: textbook_epoch(textbook, textbook_adam, part),
+            "autograd": lambda: autograd_epoch(old, old_adam, part, old_noise),
+            "loop": lambda: train_epoch(new, new_adam, part, 100, *generators),
+            "products": lambda: five_products(part),
         },
         rounds,
     )
-    per_epoch = {name: t / epochs for name, t in times.items()}
+    per_epoch = {name: t * len(x_train) / len(part) for name, t in times.items()}
+    monitor = interleaved(
+        {
+            "heldout_elbo": lambda: heldout_elbo(new, heldout, 0),
+            "heldout_log_px": lambda: heldout_log_px(new, heldout, settings, 1),
+        },
+        3,
+    )
+    per_epoch.update(monitor)
     # The rule as configured: every epoch the held-out ELBO, every log_px_every-th epoch
     # (and the first and last) the held-out log p(x).
     log_px_epochs = len(
@@ -413,7 +423,7 @@ def main():
     quick = args.quick
     x_train, x_test = mnist("train", 10000), mnist("test", 10000)
 
-    rows = training_rows(x_train, x_test, epochs=1 if quick else 3, rounds=3 if quick else 5)
+    rows = training_rows(x_train, x_test, rounds=15 if quick else 50)
     print(table(rows), flush=True)
     rows += monitor_accuracy_rows(x_train, x_test, epochs=5 if quick else 100)
     if not quick:

@@ -90,3 +90,10 @@ def test_checkpoint_from_other_settings_is_not_resumed(images, tmp_path):
     _, history = fit(images, checkpoint)
     _, fresh = fit(images)
     assert without_seconds(history) == without_seconds(fresh)
+
+
+def test_heldout_log_px_is_recorded_every_kth_epoch_and_after_the_first_and_last(images):
+    settings = TrainSettings(**{**SETTINGS.__dict__, "epochs": 5, "log_px_every": 3})
+    _, history = fit(images, settings=settings)
+    recorded = [r["epoch"] for r in history if r["heldout_log_px"] == r["heldout_log_px"]]
+    assert recorded == [1, 3, 5]

@@ -220,6 +220,15 @@ def test_a_larger_latent_space_has_no_manifold(workdir):
     assert jobs["train"] == 1 and jobs["latent_scatter"] == 1
 
 
+def test_jobs_never_use_more_cores_than_the_machine_has(workdir):
+    available = len(os.sched_getaffinity(0))
+    asked = ("--cores", str(available + 2))
+    result = snakemake(workdir, "--forcerun", "samples", "--until", "samples", cores=asked)
+    output = result.stdout + result.stderr
+    assert f"--cores {available + 2} is more than the {available} cores of this machine" in output
+    assert f"Provided cores: {available}\n" in output
+
+
 def test_second_run_has_nothing_to_do(workdir):
     assert planned_jobs(workdir) == {}
 

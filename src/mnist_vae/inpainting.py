@@ -94,6 +94,14 @@ def elbo_top(x, decoder, mu, log_sigma, eps):
     return (joint_log_density_top(x, z, decoder) - log_q(z, mu, log_sigma)).mean(0)
 
 
+def digit_chunks(x, mu, log_sigma, eps, size):
+    """The digits in chunks of `size`: x (N, 784), mu, log_sigma (N, R, Dz) and eps
+    (K, N, R, Dz) split alike. -> iterator of (x, mu, log_sigma, eps)"""
+    return zip(
+        x.split(size), mu.split(size), log_sigma.split(size), eps.split(size, dim=1), strict=True
+    )
+
+
 @torch.no_grad()
 def elbo_top_gradient(x, decoder, mu, log_sigma, eps, digit_chunk=DIGIT_CHUNK):
     """Gradient of the loss -Σ ELBO_top (the sum over digits and restarts) with respect to
@@ -104,15 +112,9 @@ def elbo_top_gradient(x, decoder, mu, log_sigma, eps, digit_chunk=DIGIT_CHUNK):
     x: (N, 784), mu, log_sigma: (N, R, Dz), eps: (K, N, R, Dz) -> two (N, R, Dz)"""
     hidden, out = decoder.hidden[0], decoder.out
     w_top, b_top = out.weight[TOP], out.bias[TOP]
-    sigma = log_sigma.exp()
     grads = []
-    for x_c, mu_c, sigma_c, eps_c in zip(
-        x.split(digit_chunk),
-        mu.split(digit_chunk),
-        sigma.split(digit_chunk),
-        eps.split(digit_chunk, dim=1),
-        strict=True,
-    ):
+    for x_c, mu_c, log_sigma_c, eps_c in digit_chunks(x, mu, log_sigma, eps, digit_chunk):
+        sigma_c = log_sigma_c.exp()
         z = mu_c + sigma_c * eps_c
         h = torch.tanh(hidden(z))
         d_logits = torch.sigmoid(torch.nn.functional.linear(h, w_top, b_top))
@@ -145,12 +147,8 @@ def fit_top_half_posterior(x, decoder, digits, settings: SVISettings):
         restarts = torch.cat(
             [
                 elbo_top(x_c, decoder, mu_c, log_sigma_c, eps_c)
-                for x_c, mu_c, log_sigma_c, eps_c in zip(
-                    x.split(DIGIT_CHUNK),
-                    mu.split(DIGIT_CHUNK),
-                    log_sigma.split(DIGIT_CHUNK),
-                    final_noise.split(DIGIT_CHUNK, dim=1),
-                    strict=True,
+                for x_c, mu_c, log_sigma_c, eps_c in digit_chunks(
+                    x, mu, log_sigma, final_noise, DIGIT_CHUNK
                 )
             ]
         )

@@ -6,14 +6,17 @@ any of them rerun exactly the rules that use it.
 """
 
 import ast
+import functools
 import hashlib
 from pathlib import Path
 
 PACKAGE = "mnist_vae"
 
 
+@functools.cache
 def imported_modules(path, package=PACKAGE):
-    """Names of the `package` modules imported by the Python file at `path`."""
+    """Names of the `package` modules imported by the Python file at `path` (read once per
+    process: a workflow asks for the same modules for many rules)."""
     tree = ast.parse(Path(path).read_text(), filename=str(path))
     names = set()
     for node in ast.walk(tree):
@@ -22,7 +25,7 @@ def imported_modules(path, package=PACKAGE):
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return {name for name in names if name == package or name.startswith(package + ".")}
+    return frozenset(name for name in names if name == package or name.startswith(package + "."))
 
 
 def module_file(name, source_root):

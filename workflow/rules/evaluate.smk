@@ -14,7 +14,7 @@ rule evaluate_shard:
     threads: 2
     resources:
         mem_mb=1000,
-        runtime=minutes(20),
+        runtime=minutes(30),
     conda:
         "../../environment.yml"
     script:

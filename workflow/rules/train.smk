@@ -15,8 +15,8 @@ rule train:
         "benchmarks/train/{run}.tsv"
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=minutes(15),
+        mem_mb=1000,
+        runtime=minutes(10),
         gpu=training_gpus,
     conda:
         "../../environment.yml"

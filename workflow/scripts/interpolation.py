@@ -9,6 +9,7 @@ from mnist_vae.model import load_model
 from mnist_vae.plots import interpolation_figure, save
 
 with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)

@@ -8,6 +8,7 @@ from mnist_vae.model import load_model
 from mnist_vae.plots import latent_scatter_figure, save
 
 with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     z = posterior_means(vae.encoder, torch.from_numpy(data["x_train"]).float())

@@ -1,3 +1,5 @@
+import torch
+
 from mnist_vae.errors import SettingError
 from mnist_vae.generate import latent_manifold
 from mnist_vae.logs import rule_logging
@@ -5,6 +7,7 @@ from mnist_vae.model import load_model
 from mnist_vae.plots import manifold_figure, save
 
 with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
     vae = load_model(snakemake.input.model)
     if vae.latent_dim != 2:
         raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")

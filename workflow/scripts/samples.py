@@ -7,6 +7,7 @@ from mnist_vae.model import load_model
 from mnist_vae.plots import samples_figure, save
 
 with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     generator = torch.Generator().manual_seed(settings["seed"])
