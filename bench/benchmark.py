@@ -397,7 +397,13 @@ def inpainting_rows(vae, x_test, n_digits, rounds):
             times["autograd"] / times["project"],
             "s",
         ),
-        ("inpainting", "mean |final ELBO now - before| per digit", difference, None, "nats"),
+        (
+            "inpainting",
+            "mean absolute difference of the final ELBO, now and before, per digit",
+            difference,
+            None,
+            "nats",
+        ),
     ]
 
 
