@@ -198,6 +198,19 @@ def test_inpainting_metrics_compare_svi_with_two_baselines(workdir):
         assert fit["mu"].shape == (20, 2) and fit["restart_elbo"].shape == (20, 2)
 
 
+def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
+    snakemake(fresh, "--config", "shards={evaluate: 1, inpainting: 1}")
+    assert (fresh / RUN / "test_per_image.csv").read_bytes() == (
+        workdir / RUN / "test_per_image.csv"
+    ).read_bytes()
+    with (
+        np.load(fresh / RUN / "inpainting/inpainting_fit.npz") as one,
+        np.load(workdir / RUN / "inpainting/inpainting_fit.npz") as two,
+    ):
+        for key in ("mu", "log_sigma", "elbo", "bottom"):
+            assert np.array_equal(one[key], two[key])
+
+
 def test_changing_an_inpainting_setting_reruns_only_inpainting(workdir):
     assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
         "inpainting_fit": 2,

@@ -10,15 +10,22 @@ EVALUATE_TEST = 1
 EVALUATE_TRAIN = 2
 
 
+def stream_seed(*key):
+    """The seed of the stream named by the integers `key`, e.g. (seed, purpose, image)."""
+    state = np.random.SeedSequence([int(k) for k in key]).generate_state(2, np.uint64)
+    return int(state[0] >> np.uint64(1))
+
+
 def image_generator(*key):
     """A CPU generator seeded by the integers `key`, e.g. (seed, purpose, image index)."""
-    state = np.random.SeedSequence([int(k) for k in key]).generate_state(2, np.uint64)
-    return torch.Generator().manual_seed(int(state[0] >> np.uint64(1)))
+    return torch.Generator().manual_seed(stream_seed(*key))
 
 
 def image_normals(key, images, shape):
     """Standard normal draws of `shape` for each image from its own stream (*key, image).
     images: (N,) indices -> (N, *shape) float32 on the CPU"""
-    return torch.stack(
-        [torch.randn(shape, generator=image_generator(*key, int(i))) for i in images]
-    )
+    draws = torch.empty((len(images), *shape))
+    generator = torch.Generator()
+    for row, image in zip(draws, images, strict=True):
+        torch.randn(shape, generator=generator.manual_seed(stream_seed(*key, image)), out=row)
+    return draws
