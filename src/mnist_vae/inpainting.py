@@ -117,12 +117,11 @@ def elbo_top_gradient(x, decoder, mu, log_sigma, eps, digit_chunk=DIGIT_CHUNK):
         sigma_c = log_sigma_c.exp()
         z = mu_c + sigma_c * eps_c
         h = torch.tanh(hidden(z))
+        # d loss / d logits = sigmoid(logits) - x; back through the decoder, and the prior
         d_logits = torch.sigmoid(torch.nn.functional.linear(h, w_top, b_top))
-        d_logits.sub_(x_c[:, None, TOP]).neg_()
-        d_z = (d_logits @ w_top).mul_(1 - h * h) @ hidden.weight - z
-        d_mu = d_z.mean(0)
-        d_log_sigma = (d_z * eps_c).mean(0).mul_(sigma_c).add_(1)
-        grads.append((-d_mu, -d_log_sigma))
+        d_logits.sub_(x_c[:, None, TOP])
+        d_z = (d_logits @ w_top).mul_(1 - h * h) @ hidden.weight + z
+        grads.append((d_z.mean(0), (d_z * eps_c).mean(0).mul_(sigma_c).sub_(1)))
     return tuple(torch.cat(parts) for parts in zip(*grads, strict=True))
 
 

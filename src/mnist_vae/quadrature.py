@@ -54,7 +54,7 @@ def log_marginal_quadrature(
     images are scored with it.
     """
     grid, log_cell_area = latent_grid(limit, points)
-    coarse_nodes = every_other_node(points)
+    grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
     x = x.float()
     out = decoder.out
     blocks = [
@@ -63,16 +63,18 @@ def log_marginal_quadrature(
     ]
     log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
     for z, coarse in zip(grid.split(grid_chunk), coarse_nodes.split(grid_chunk), strict=True):
-        z = z.to(x.device)
         hidden = decoder.hidden(z.float())
         node_terms = log_prior(z).float() - F.softplus(
             torch.addmm(out.bias, hidden, out.weight.T)
         ).sum(-1)
         for block, x_dot_w, x_dot_b in blocks:
             log_joint = torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
-            for row, nodes in ((0, slice(None)), (1, coarse.to(x.device)))[: 1 + half_grid]:
-                log_px[row, block] = torch.logaddexp(
-                    log_px[row, block], torch.logsumexp(log_joint[:, nodes], dim=1).double()
+            log_px[0, block] = torch.logaddexp(
+                log_px[0, block], torch.logsumexp(log_joint, dim=1).double()
+            )
+            if half_grid:
+                log_px[1, block] = torch.logaddexp(
+                    log_px[1, block], torch.logsumexp(log_joint[:, coarse], dim=1).double()
                 )
     fine, half = log_px
     half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)

@@ -27,7 +27,8 @@ class TrainSettings:
     seed: int = 0
     device: str = "cpu"
     heldout_images: int = 500
-    # Every this many epochs (and after the last), the held-out log p(x) when Dz = 2.
+    # Every this many epochs (and after the first and the last), the held-out log p(x)
+    # when Dz = 2.
     log_px_every: int = 10
     quadrature: QuadratureGrid = QuadratureGrid(points=201)
 
@@ -67,7 +68,7 @@ def heldout_elbo(vae, x, seed, batch_size=1000):
 @torch.no_grad()
 def heldout_log_px(vae, x, settings, epoch):
     """Mean exact log p(x) on held-out images by quadrature (Dz = 2) every
-    settings.log_px_every epochs and after the last, else NaN. With the held-out ELBO it
+    settings.log_px_every epochs and after the first and the last, else NaN. With the held-out ELBO it
     measures KL(q(z|x) || p(z|x)) = log p(x) - ELBO as training goes."""
     due = epoch % settings.log_px_every == 0 or epoch in (1, settings.epochs)
     if vae.latent_dim != 2 or not due:

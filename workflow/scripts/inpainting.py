@@ -39,10 +39,9 @@ with rule_logging(snakemake.log[0]):
         snakemake.output.completions,
     )
 
-    contour_examples = min(section["contour_examples"], len(x))
-    encoder_means = posterior_means(vae.encoder, x[:contour_examples])
+    encoder_means = posterior_means(vae.encoder, x[: section["contour_examples"]])
     panels = []
-    for i in range(contour_examples):
+    for i in range(len(encoder_means)):
         mu, log_sigma = torch.from_numpy(fit["mu"][i]), torch.from_numpy(fit["log_sigma"][i])
         z1, z2, log_p, log_q = contour_grid(
             x[i], vae.decoder, mu, log_sigma, encoder_means[i : i + 1, :2]
