@@ -94,18 +94,20 @@ def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tm
 
 def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_path):
     workdir = copy_workflow(tmp_path)
-    # About two minutes of training against a first time limit of one minute; each
-    # retry gets one minute more (runtime = attempt minutes).
+    # Several minutes of training against a first time limit of one minute; a retry gets
+    # ten, ample on a machine three times slower than a quiet one.
+    epochs = 900
     result = on_slurm(
         workdir,
         "--until",
         "train",
         "--set-resources",
-        "train:runtime=attempt",
+        "train:runtime=1 if attempt == 1 else 10",
         "--config",
         "data={n_train: 5000}",
         "model={hidden_dim: 500}",
-        "train={epochs: 600}",
+        f"train={{epochs: {epochs}}}",
+        timeout=1800,
     )
     trainings = [
         job_id for rule, job_id in submissions(result.stdout + result.stderr) if rule == "train"
@@ -116,7 +118,7 @@ def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_pat
 
     log = (workdir / "logs/train/tiny.log").read_text()
     resumed = re.search(r"Resuming from checkpoint \S+ after epoch (\d+)", log)
-    assert resumed and 1 <= int(resumed.group(1)) < 600
+    assert resumed and 1 <= int(resumed.group(1)) < epochs
     history = pd.read_csv(workdir / "results/tiny/history.csv")
-    assert history["epoch"].tolist() == list(range(1, 601))
+    assert history["epoch"].tolist() == list(range(1, epochs + 1))
     assert not (workdir / "results/tiny/train.checkpoint.pt").exists()
