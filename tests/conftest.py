@@ -1,7 +1,10 @@
+import functools
 import gzip
+import http.server
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +62,25 @@ def mnist_dir(tmp_path):
         )
         write_idx(directory / MNIST_FILES[f"{split}_labels"], LABEL_MAGIC, rng.integers(0, 10, n))
     return directory
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Serve directories over HTTP on 127.0.0.1. -> serve(directory) returns its base URL"""
+    servers = []
+
+    def start(directory):
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+        handler.log_message = lambda *args: None
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 def mnist_tensor(split, n):

@@ -1,34 +1,12 @@
-import functools
 import hashlib
-import http.server
 import shutil
 import socket
-import threading
 
 import pytest
 
 from mnist_vae.data import MNIST_FILES, file_digest
 from mnist_vae.download import download_from_mirrors, fetch_mnist
 from mnist_vae.errors import DataError, DownloadError
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """Serve directories over HTTP on 127.0.0.1. -> serve(directory) returns its base URL"""
-    servers = []
-
-    def start(directory):
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-        handler.log_message = lambda *args: None
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

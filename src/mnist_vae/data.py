@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_vae.errors import DataError
+from mnist_vae.files import read_npz, write_npz
 
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -121,14 +122,18 @@ def binarized_split(images_path, labels_path, n, threshold, setting="n"):
 
 
 def save_binarized(path, x_train, y_train, x_test, y_test):
-    with open(path, "wb") as f:
-        np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    write_npz(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
 def load_binarized(path):
-    """-> dict with x_train, x_test: uint8 (N, 784); y_train, y_test: uint8 (N,)"""
-    try:
-        with np.load(path) as data:
-            return {key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")}
-    except (OSError, KeyError, ValueError, zlib.error) as e:
-        raise DataError(f"{path}: not a binarized MNIST file ({e})") from None
+    """-> dict with x_train, x_test: uint8 (N, 784) of 0/1; y_train, y_test: uint8 (N,)"""
+    data = read_npz(path, ("x_train", "y_train", "x_test", "y_test"))
+    for split in ("train", "test"):
+        x, y = data[f"x_{split}"], data[f"y_{split}"]
+        if x.ndim != 2 or x.shape[1] != IMAGE_SIDE * IMAGE_SIDE or x.shape[0] != len(y):
+            raise DataError(
+                f"{path}: x_{split} is {x.shape} for {len(y)} labels, expected ({len(y)}, 784)"
+            )
+        if x.size and x.max() > 1:
+            raise DataError(f"{path}: x_{split} holds {x.max()}, expected binary pixels 0/1")
+    return data

@@ -2,28 +2,30 @@
 
 import logging
 import os
-import shutil
-import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
 from mnist_vae.data import MNIST_FILES, file_digest, verify_mnist
-from mnist_vae.errors import DataError, DownloadError
+from mnist_vae.errors import DataError, DownloadError, OutputError
+from mnist_vae.files import atomic_write
 
 log = logging.getLogger(__name__)
 
 
-def _atomic_copy(write, destination):
-    """Run write(file) on a temporary file beside `destination`, then rename it into place."""
-    destination = Path(destination)
-    fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, destination)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+CHUNK = 1 << 16
+
+
+def download(url, destination, timeout):
+    """Copy `url` to `destination`, the whole file within `timeout` seconds: a mirror that
+    trickles is abandoned at the first read after the deadline (each read waits at most
+    `timeout`), leaving no partial file."""
+    deadline = time.monotonic() + timeout
+    with urllib.request.urlopen(url, timeout=timeout) as response, atomic_write(destination) as f:
+        while chunk := response.read1(CHUNK):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not complete after {timeout:g} s (data.timeout)")
+            f.write(chunk)
 
 
 def download_from_mirrors(name, mirrors, expected_md5, destination, timeout=60):
@@ -32,8 +34,9 @@ def download_from_mirrors(name, mirrors, expected_md5, destination, timeout=60):
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + name
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                _atomic_copy(lambda f, r=response: shutil.copyfileobj(r, f), destination)
+            download(url, destination, timeout)
+        except OutputError:
+            raise  # a full disk here is full for every mirror
         except OSError as e:
             log.warning("%s: %s", url, e)
             tried.append(f"{url} ({e})")
@@ -54,7 +57,8 @@ def copy_from_directory(name, directory, destination):
     source = Path(directory) / name
     if not source.is_file():
         raise DataError(f"{source}: file not found (data.local_dir)")
-    _atomic_copy(lambda f: f.write(source.read_bytes()), destination)
+    with atomic_write(destination) as f:
+        f.write(source.read_bytes())
     return str(source)
 
 

@@ -15,3 +15,11 @@ class DownloadError(InputError):
 
 class SettingError(InputError, ValueError):
     """A setting that cannot be honoured on this machine."""
+
+
+class DivergenceError(InputError, ArithmeticError):
+    """Training that stopped because its loss or weights became non-finite."""
+
+
+class OutputError(InputError, OSError):
+    """An output that cannot be written (a full disk)."""

@@ -2,6 +2,8 @@
 
 import torch
 
+from mnist_vae.errors import SettingError
+
 
 def interpolate(z_a, z_b, alpha):
     """alpha * z_a + (1 - alpha) * z_b: z_a at alpha = 1, z_b at alpha = 0."""
@@ -9,16 +11,23 @@ def interpolate(z_a, z_b, alpha):
 
 
 def choose_pairs(labels, n_pairs, generator):
-    """n_pairs of image indices with different labels and no label pair repeated.
-    labels: (N,) -> (n_pairs, 2) long"""
-    pairs, seen = [], set()
-    while len(pairs) < n_pairs:
-        a, b = torch.randint(len(labels), (2,), generator=generator).tolist()
-        key = frozenset((int(labels[a]), int(labels[b])))
-        if len(key) == 2 and key not in seen:
-            seen.add(key)
-            pairs.append((a, b))
-    return torch.tensor(pairs)
+    """n_pairs of image indices with different labels and no label pair repeated: label
+    pairs drawn without replacement from those the images offer, then a random image of
+    each label. labels: (N,) -> (n_pairs, 2) long"""
+    labels = torch.as_tensor(labels)
+    label_pairs = torch.combinations(labels.unique(), 2)
+    if n_pairs > len(label_pairs):
+        raise SettingError(
+            f"interpolation.pairs: {n_pairs} is more than the {len(label_pairs)} pairs of "
+            f"different labels that the {len(labels)} training images offer"
+        )
+    chosen = label_pairs[torch.randperm(len(label_pairs), generator=generator)[:n_pairs]]
+
+    def image_of(label):
+        images = (labels == label).nonzero().squeeze(1)
+        return images[torch.randint(len(images), (), generator=generator)]
+
+    return torch.tensor([[image_of(a), image_of(b)] for a, b in chosen.tolist()])
 
 
 @torch.no_grad()

@@ -6,6 +6,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mnist_vae.errors import DataError
+from mnist_vae.files import read_torch, write_torch
+
 N_PIXELS = 28 * 28
 
 
@@ -65,16 +68,21 @@ def build_vae(settings: ModelSettings, seed) -> VAE:
 
 def save_model(vae: VAE, path, **metadata):
     """Write weights, the model settings and any metadata (training settings, versions)."""
-    torch.save(
-        {"settings": asdict(vae.settings), "state_dict": vae.state_dict(), **metadata},
-        path,
+    write_torch(
+        path, {"settings": asdict(vae.settings), "state_dict": vae.state_dict(), **metadata}
     )
 
 
 def load_model(path, device="cpu") -> VAE:
     """Rebuild a trained VAE from a file written by save_model, on `device`, frozen: in
     eval mode with its parameters' gradients off."""
-    saved = torch.load(path, map_location=device, weights_only=True)
-    vae = VAE(ModelSettings(**saved["settings"]))
-    vae.load_state_dict(saved["state_dict"])
+    saved = read_torch(path, map_location=device)
+    try:
+        vae = VAE(ModelSettings(**saved["settings"]))
+        vae.load_state_dict(saved["state_dict"])
+    except (TypeError, KeyError, RuntimeError) as e:
+        reason = str(e).strip().splitlines()[0]
+        raise DataError(f"{path}: not a model this pipeline wrote ({reason})") from None
+    if not all(p.isfinite().all() for p in vae.parameters()):
+        raise DataError(f"{path}: the model's weights are not all finite")
     return vae.to(device).eval().requires_grad_(False)

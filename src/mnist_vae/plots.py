@@ -1,5 +1,7 @@
 """Figures for people: digits in grayscale without ticks, titled panels, labelled axes."""
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,13 +9,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from mnist_vae.files import atomic_write  # noqa: E402
+
 DPI = 150
 SIDE = 28
 
 
 def save(fig, path):
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
+    """Write the figure to `path` (format from its suffix), whole or not at all."""
+    try:
+        with atomic_write(path) as f:
+            fig.savefig(f, format=Path(path).suffix[1:], dpi=DPI, bbox_inches="tight")
+    finally:
+        plt.close(fig)
 
 
 def as_image(pixels):

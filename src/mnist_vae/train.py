@@ -13,6 +13,8 @@ import torch
 from tqdm import tqdm
 
 from mnist_vae.bounds import elbo
+from mnist_vae.errors import DataError, DivergenceError
+from mnist_vae.files import read_torch, write_torch
 from mnist_vae.gradients import elbo_and_gradients
 from mnist_vae.model import VAE
 from mnist_vae.quadrature import QuadratureGrid, log_marginal_quadrature
@@ -42,20 +44,26 @@ def checkpoint_key(settings, vae, x_train, code_digest=""):
     return digest.hexdigest()
 
 
-def _save_atomically(state, path):
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def _load_checkpoint(path, key):
+    """The checkpoint at `path` if it was written for `key`; an unreadable one is set aside
+    (renamed *.unreadable, with a warning) so that it never blocks a run."""
     if path is None or not Path(path).exists():
         return None
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    if state.get("key") != key:
+    try:
+        state = read_torch(path)
+    except DataError as e:
+        aside = Path(path).with_name(Path(path).name + ".unreadable")
+        os.replace(path, aside)
+        log.warning("%s; set aside as %s, training starts afresh", e, aside)
+        return None
+    if not isinstance(state, dict) or state.get("key") != key:
         log.info("Checkpoint %s is from other settings, data or code: starting afresh", path)
         return None
     return state
+
+
+def _all_finite(vae):
+    return all(p.isfinite().all() for p in vae.parameters())
 
 
 @torch.no_grad()
@@ -129,6 +137,11 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
         start = time.perf_counter()
         generators = shuffle_generator, noise_generator
         train_elbo = train_epoch(vae, optimizer, x_train, settings.batch_size, *generators)
+        if not (math.isfinite(train_elbo) and _all_finite(vae)):
+            kept = f"; the checkpoint after epoch {epoch - 1} is kept" if epoch > 1 else ""
+            raise DivergenceError(
+                f"train: the ELBO or the weights became non-finite in epoch {epoch}{kept}"
+            )
         record = {
             "epoch": epoch,
             "train_elbo": train_elbo,
@@ -148,7 +161,8 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
         )
         epochs.set_postfix(train_elbo=f"{record['train_elbo']:.2f}")
         if checkpoint is not None:
-            _save_atomically(
+            write_torch(
+                checkpoint,
                 {
                     "key": key,
                     "model": vae.state_dict(),
@@ -157,6 +171,5 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
                     "noise_generator": noise_generator.get_state(),
                     "history": history,
                 },
-                checkpoint,
             )
     return history

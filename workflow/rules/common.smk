@@ -8,9 +8,13 @@ import yaml
 from snakemake.utils import validate
 
 from mnist_vae.data import MNIST_FILES
+from mnist_vae.errors import SettingError
+from mnist_vae.feasibility import available_images, check_data, check_run
 from mnist_vae.sources import package_dependencies
 
 CONFIG_SCHEMA = "../schemas/config.schema.yaml"
+# Where download_mnist puts the IDX files.
+RAW_MNIST = "data/mnist/raw"
 RUN_SECTIONS = (
     "model",
     "train",
@@ -31,7 +35,10 @@ def read_strings_as_declared_types(settings):
     read such a string as YAML where the schema wants a number or boolean there."""
     for error in SCHEMA_VALIDATOR.iter_errors(settings):
         if error.validator == "type" and isinstance(error.instance, str) and error.path:
-            value = yaml.safe_load(error.instance)
+            try:
+                value = yaml.safe_load(error.instance)
+            except yaml.YAMLError:
+                continue  # left a string, for the schema's one-line error
             if jsonschema.Draft202012Validator({"type": error.validator_value}).is_valid(value):
                 *parents, key = error.path
                 parent = settings
@@ -72,6 +79,19 @@ def runs_config():
     }
 
 
+def check_feasible(runs):
+    """What the schema cannot see: settings against each other and against the images the
+    source holds. One line and no job started when a run cannot be honoured."""
+    data = config["data"]
+    source = data["local_dir"] if data["source"] == "local" else RAW_MNIST
+    try:
+        check_data(data, available_images(source))
+        for name, settings in runs.items():
+            check_run(settings, f"config.runs.{name}")
+    except SettingError as e:
+        sys.exit(f"error: {e}")
+
+
 def cap_cores_to_the_machine():
     """Snakemake takes --cores at its word: --cores 4 on a 2-core machine runs two 2-thread
     jobs at once, 4 threads on 2 cores, each slower than alone. When jobs run on this
@@ -87,6 +107,7 @@ def cap_cores_to_the_machine():
 
 validated(config)
 RUNS = runs_config()
+check_feasible(RUNS)
 cap_cores_to_the_machine()
 
 
@@ -136,11 +157,10 @@ def latent_dim(run):
 
 
 def code(script):
-    """The package files `script` imports, so that editing one reruns the rules using it."""
-    return package_dependencies(
-        Path(workflow.basedir) / "workflow" / "scripts" / script,
-        Path(workflow.basedir) / "src",
-    )
+    """The package files `script` imports, so that editing one reruns the rules using it;
+    relative paths, so that a finished workspace moved elsewhere has nothing to rerun."""
+    base = Path(os.path.relpath(workflow.basedir))
+    return package_dependencies(base / "workflow" / "scripts" / script, base / "src")
 
 
 def raw_mnist(directory):

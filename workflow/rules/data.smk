@@ -3,8 +3,8 @@ rule download_mnist:
         unpack(mnist_source_files),
         code=code("download_mnist.py"),
     output:
-        **raw_mnist("data/mnist/raw"),
-        manifest="data/mnist/raw/manifest.json",
+        **raw_mnist(RAW_MNIST),
+        manifest=f"{RAW_MNIST}/manifest.json",
     params:
         source=config["data"]["source"],
         local_dir=config["data"]["local_dir"],
@@ -27,7 +27,7 @@ rule download_mnist:
 
 rule binarize:
     input:
-        **raw_mnist("data/mnist/raw"),
+        **raw_mnist(RAW_MNIST),
         code=code("binarize.py"),
     output:
         data="data/mnist/binarized.npz",

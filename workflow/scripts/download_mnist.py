@@ -1,7 +1,7 @@
-import json
 from pathlib import Path
 
 from mnist_vae.download import fetch_mnist
+from mnist_vae.files import write_json
 from mnist_vae.logs import rule_logging
 
 with rule_logging(snakemake.log[0]):
@@ -13,4 +13,4 @@ with rule_logging(snakemake.log[0]):
         md5s=params.md5,
         timeout=params.timeout,
     )
-    Path(snakemake.output.manifest).write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json(snakemake.output.manifest, manifest)

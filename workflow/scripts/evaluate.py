@@ -1,10 +1,9 @@
-import json
-
 import pandas as pd
 import torch
 
 from mnist_vae.data import load_binarized
 from mnist_vae.evaluate import evaluate_settings, test_metrics, train_elbo
+from mnist_vae.files import read_csv, write_csv, write_json
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
 from mnist_vae.runtime import resolve_device
@@ -16,10 +15,11 @@ with rule_logging(snakemake.log[0]):
     settings = evaluate_settings(params)
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
-    per_image = pd.concat(map(pd.read_csv, snakemake.input.shards)).sort_values("image")
+    per_image = pd.concat(read_csv(path, ["image"]) for path in snakemake.input.shards).sort_values(
+        "image"
+    )
     train_values = train_elbo(vae, torch.from_numpy(data["x_train"]).float().to(device), settings)
     metrics, per_image = test_metrics(per_image, train_values, settings)
-    per_image.insert(1, "label", data["y_test"][per_image["image"]])
-    with open(snakemake.output.metrics, "w") as f:
-        json.dump(metrics, f, indent=2)
-    per_image.to_csv(snakemake.output.per_image, index=False)
+    per_image.insert(1, "label", data["y_test"][per_image["image"].to_numpy(int)])
+    write_json(snakemake.output.metrics, metrics)
+    write_csv(snakemake.output.per_image, per_image, index=False)

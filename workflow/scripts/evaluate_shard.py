@@ -2,6 +2,7 @@ import torch
 
 from mnist_vae.data import load_binarized
 from mnist_vae.evaluate import evaluate_settings, evaluate_shard
+from mnist_vae.files import write_csv
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
 from mnist_vae.runtime import resolve_device
@@ -15,4 +16,4 @@ with rule_logging(snakemake.log[0]):
     x_test = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"]).float().to(device)
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
     per_image = evaluate_shard(vae, x_test, shard, n_shards, evaluate_settings(params))
-    per_image.to_csv(snakemake.output.per_image, index=False)
+    write_csv(snakemake.output.per_image, per_image, index=False)

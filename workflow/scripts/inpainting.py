@@ -1,9 +1,8 @@
-import json
-
 import numpy as np
 import torch
 
 from mnist_vae.data import load_binarized
+from mnist_vae.files import read_npz, write_json, write_npz
 from mnist_vae.inpainting import completion, completion_metrics, contour_grid
 from mnist_vae.latent import posterior_means
 from mnist_vae.logs import rule_logging
@@ -17,7 +16,7 @@ with rule_logging(snakemake.log[0]):
     data = load_binarized(snakemake.input.data)
     x = torch.from_numpy(data["x_test"][: section["digits"]]).float()
     labels = data["y_test"][: section["digits"]]
-    shards = [dict(np.load(path)) for path in snakemake.input.shards]
+    shards = [read_npz(path) for path in snakemake.input.shards]
     fit = {key: np.concatenate([s[key] for s in shards]) for key in shards[0] if key != "seconds"}
     metrics, bottom = completion_metrics(
         vae,
@@ -28,9 +27,8 @@ with rule_logging(snakemake.log[0]):
         section["completion_samples"],
     )
     metrics["fit_seconds"] = float(sum(s["seconds"] for s in shards))
-    with open(snakemake.output.metrics, "w") as f:
-        json.dump(metrics, f, indent=2)
-    np.savez_compressed(snakemake.output.fit, labels=labels, bottom=bottom, **fit)
+    write_json(snakemake.output.metrics, metrics)
+    write_npz(snakemake.output.fit, labels=labels, bottom=bottom, **fit)
 
     examples = section["examples"]
     completed = completion(x[:examples], torch.from_numpy(bottom[:examples]))

@@ -1,7 +1,7 @@
-import numpy as np
 import torch
 
 from mnist_vae.data import load_binarized
+from mnist_vae.files import write_npz
 from mnist_vae.inpainting import DIGIT_CHUNK, fit_digits, svi_settings
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
@@ -17,4 +17,4 @@ with rule_logging(snakemake.log[0]):
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
     digits = shard_images(len(x), shard, n_shards, DIGIT_CHUNK)
     fit, seconds = fit_digits(vae, x, digits, svi_settings(section))
-    np.savez_compressed(snakemake.output.fit, seconds=seconds, **fit)
+    write_npz(snakemake.output.fit, seconds=seconds, **fit)

@@ -1,8 +1,7 @@
-import numpy as np
 import torch
 
 from mnist_vae.data import load_binarized
-from mnist_vae.errors import SettingError
+from mnist_vae.files import write_npz
 from mnist_vae.interpolation import choose_pairs, interpolation_path
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
@@ -15,18 +14,14 @@ with rule_logging(snakemake.log[0]):
     data = load_binarized(snakemake.input.data)
     x, labels = torch.from_numpy(data["x_train"]).float(), data["y_train"]
     if settings["indices"]:
-        pairs = torch.tensor(settings["indices"])
-        if pairs.max() >= len(x):
-            raise SettingError(
-                f"interpolation.indices: {pairs.max()} is not an index of the {len(x)} training images"
-            )
+        pairs = torch.tensor(settings["indices"])  # checked against data.n_train at parse time
     else:
         pairs = choose_pairs(
             labels, settings["pairs"], torch.Generator().manual_seed(settings["seed"])
         )
     start, end = x[pairs[:, 0]], x[pairs[:, 1]]
     alphas, z, means = interpolation_path(vae, start, end, settings["points"])
-    np.savez_compressed(
+    write_npz(
         snakemake.output.data,
         pairs=pairs.numpy(),
         labels=labels[pairs.numpy()],

@@ -2,6 +2,7 @@ import pandas as pd
 import torch
 
 from mnist_vae.data import load_binarized
+from mnist_vae.files import write_csv
 from mnist_vae.latent import posterior_means, project_2d
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
@@ -16,7 +17,7 @@ with rule_logging(snakemake.log[0]):
     table = pd.DataFrame(z.numpy(), columns=[f"z{i + 1}" for i in range(z.shape[1])])
     table.insert(0, "label", data["y_train"])
     table[["plot_x", "plot_y"]] = points.numpy()
-    table.to_csv(snakemake.output.data, index_label="image")
+    write_csv(snakemake.output.data, table, index_label="image")
     title = f"Posterior means of all {len(z)} training digits"
     if z.shape[1] > 2:
         title += f" (Dz = {z.shape[1]}, plotted: {axis_names[0].split(' (')[0]}, {axis_names[1].split(' (')[0]})"

@@ -1,7 +1,11 @@
-import pandas as pd
-
+from mnist_vae.files import read_csv
 from mnist_vae.logs import rule_logging
 from mnist_vae.plots import save, training_curves_figure
 
+HISTORY_COLUMNS = ("epoch", "train_elbo", "heldout_elbo", "heldout_log_px")
+
 with rule_logging(snakemake.log[0]):
-    save(training_curves_figure(pd.read_csv(snakemake.input.history)), snakemake.output.figure)
+    save(
+        training_curves_figure(read_csv(snakemake.input.history, HISTORY_COLUMNS)),
+        snakemake.output.figure,
+    )

@@ -1,6 +1,6 @@
-import numpy as np
 import torch
 
+from mnist_vae.files import write_npz
 from mnist_vae.generate import ancestral_samples
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
@@ -12,7 +12,5 @@ with rule_logging(snakemake.log[0]):
     vae = load_model(snakemake.input.model)
     generator = torch.Generator().manual_seed(settings["seed"])
     z, means, binary = ancestral_samples(vae.decoder, settings["n"], vae.latent_dim, generator)
-    np.savez_compressed(
-        snakemake.output.data, z=z.numpy(), means=means.numpy(), binary=binary.numpy()
-    )
+    write_npz(snakemake.output.data, z=z.numpy(), means=means.numpy(), binary=binary.numpy())
     save(samples_figure(means.numpy(), binary.numpy()), snakemake.output.figure)

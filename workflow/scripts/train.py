@@ -4,6 +4,7 @@ import pandas as pd
 import torch
 
 from mnist_vae.data import load_binarized
+from mnist_vae.files import write_csv
 from mnist_vae.logs import rule_logging
 from mnist_vae.model import ModelSettings, build_vae, save_model
 from mnist_vae.quadrature import QuadratureGrid
@@ -33,5 +34,5 @@ with rule_logging(snakemake.log[0]):
     save_model(
         vae.cpu(), snakemake.output.model, train=settings["train"], versions=software_versions()
     )
-    pd.DataFrame(history).to_csv(snakemake.output.history, index=False)
+    write_csv(snakemake.output.history, pd.DataFrame(history), index=False)
     Path(snakemake.params.checkpoint).unlink()
