@@ -5,10 +5,6 @@ import hashlib
 import json
 import math
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -272,78 +268,3 @@ def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
 def test_editing_the_densities_module_reruns_training_and_all_after_it(workdir):
     with edited(workdir / "src/mnist_vae/densities.py"):
         assert set(planned_jobs(workdir)) == AFTER_TRAINING
-
-
-def test_killed_training_resumes_from_its_checkpoint(fresh):
-    snakemake(fresh, "--until", "binarize")
-    command = [sys.executable, "-m", "snakemake", "--cores", "2"]
-    command += ["--config", "train={epochs: 400}"]
-    checkpoint = fresh / RUN / "train.checkpoint.pt"
-    job = subprocess.Popen(
-        command,
-        cwd=fresh,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.time() + 120
-    while not checkpoint.exists() and job.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    os.killpg(job.pid, signal.SIGTERM)
-    job.wait(timeout=60)
-    assert checkpoint.exists()
-    assert not (fresh / RUN / "model.pt").exists()
-    done = len(torch.load(checkpoint, weights_only=False)["history"])
-    assert 1 <= done < 400
-
-    snakemake(fresh, "--config", "train={epochs: 400}")
-    log = (fresh / "logs/train/tiny.log").read_text()
-    assert f"Resuming from checkpoint {RUN}/train.checkpoint.pt after epoch {done}" in log
-    history = pd.read_csv(fresh / RUN / "history.csv")
-    assert history["epoch"].tolist() == list(range(1, 401))
-
-
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ("train={epochs: -1}", "config.train.epochs: -1 is less than the minimum of 1"),
-        (
-            "train={epoch: 3}",
-            "config.train: Additional properties are not allowed ('epoch' was unexpected)",
-        ),
-        (
-            "evaluate={device: tpu}",
-            "config.evaluate.device: 'tpu' is not one of ['auto', 'cpu', 'cuda']",
-        ),
-        ("data={n_test: many}", "config.data.n_test: 'many' is not of type 'integer'"),
-        (
-            "runs={tiny: {model: {latent_dim: 0}}}",
-            "config.runs.tiny.model.latent_dim: 0 is less than the minimum of 1",
-        ),
-    ],
-)
-def test_invalid_config_fails_before_any_job_with_one_line_naming_the_key(fresh, override, message):
-    result = snakemake(fresh, "--config", override, check=False)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not (fresh / "data").exists()
-
-
-def test_corrupt_data_file_fails_naming_the_file_and_leaves_no_output(fresh):
-    images = fresh / "resources/mnist/t10k-images-idx3-ubyte.gz"
-    images.write_bytes(images.read_bytes()[:5000])
-    result = snakemake(fresh, check=False)
-    assert result.returncode != 0
-    assert (
-        "error: resources/mnist/t10k-images-idx3-ubyte.gz: not a complete gzip file"
-        in result.stderr
-    )
-    assert list((fresh / "data/mnist/raw").glob("*")) == []
-
-
-def test_asking_for_more_images_than_the_source_holds_is_a_clear_error(fresh):
-    result = snakemake(fresh, "--config", "data={n_train: 10001}", check=False)
-    assert result.returncode != 0
-    assert "data.n_train=10001 but the file holds only 10000 images" in result.stderr
-    assert not (fresh / "data/mnist/binarized.npz").exists()

@@ -43,7 +43,7 @@ def rule_logging(log_path):
     try:
         yield
     except (InputError, KeyboardInterrupt) as e:
-        message = str(e) if isinstance(e, InputError) else f"interrupted ({e or 'SIGINT'})"
+        message = str(e) if isinstance(e, InputError) else f"interrupted ({str(e) or 'SIGINT'})"
         terminal.setLevel(logging.CRITICAL + 1)  # sys.exit prints the line on stderr
         log.error("%s", message)
         sys.exit(f"error: {message}")

@@ -42,7 +42,9 @@ def test_a_non_finite_loss_stops_training_naming_the_epoch_and_keeps_the_last_go
     calls = []
     monkeypatch.setattr(mnist_vae.train, "train_epoch", epoch_that_blows_up_second)
     checkpoint = tmp_path / "train.checkpoint.pt"
-    with pytest.raises(DivergenceError, match="non-finite in epoch 2; the checkpoint after epoch 1"):
+    with pytest.raises(
+        DivergenceError, match="non-finite in epoch 2; the checkpoint after epoch 1"
+    ):
         train(small_vae(), *digits, SETTINGS, checkpoint=checkpoint)
     state = read_torch(checkpoint)
     assert len(state["history"]) == 1

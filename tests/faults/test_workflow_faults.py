@@ -1,0 +1,239 @@
+"""Faults met through the real snakemake CLI on the tiny config: each ends in one line
+naming the key or file, and nothing good is lost or half-written."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import copy_workflow, snakemake
+
+from mnist_vae.files import read_npz, read_torch
+
+pytestmark = pytest.mark.workflow
+
+RUN = "results/tiny"
+# More shards than the tiny test set has blocks (4 of 50 images) or digits chunks (2 of
+# 16): some shards are empty.
+SHARDS = "shards:\n  evaluate: 5\n  inpainting: 3\n"
+
+
+def files_and_times(root):
+    return {p: p.stat().st_mtime_ns for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """The tiny workflow run to the end under umask 022, with some shards empty."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("finished"))
+    config = workdir / "config.yaml"
+    config.write_text(config.read_text().split("shards:")[0] + SHARDS + "\nruns:\n  tiny: {}\n")
+    previous = os.umask(0o022)
+    try:
+        snakemake(workdir)
+    finally:
+        os.umask(previous)
+    return workdir
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    return copy_workflow(tmp_path)
+
+
+def copy_of(workdir, destination):
+    """A finished workspace copied as `cp -a` would, times kept. -> destination"""
+    shutil.copytree(workdir, destination, symlinks=True)
+    return destination
+
+
+def one_line_error(result, message):
+    assert result.returncode != 0
+    assert f"error: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_empty_shards_change_nothing(finished):
+    per_image = pd.read_csv(finished / RUN / "test_per_image.csv")
+    assert per_image["image"].tolist() == list(range(200))
+    fit = read_npz(finished / RUN / "inpainting/inpainting_fit.npz", ["digit"])
+    assert fit["digit"].tolist() == list(range(20))
+
+
+def test_a_moved_workspace_has_nothing_to_rerun(finished, tmp_path):
+    moved = copy_of(finished, tmp_path / "elsewhere")
+    result = snakemake(moved, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_outputs_get_the_mode_the_umask_gives(finished):
+    modes = {
+        str(path.relative_to(finished)): oct(path.stat().st_mode & 0o777)
+        for folder in ("data", "results")
+        for path in (finished / folder).rglob("*")
+        if path.is_file()
+    }
+    assert set(modes.values()) == {"0o644"}, modes
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("data={n_train: 10001}", "config.data.n_train: 10001 is more than the 10000 train"),
+        ("train={epochs: 3", "config.train: '{epochs: 3' is not of type 'object'"),
+        ("train={epochs: [1}", "config.train: '{epochs: [1}' is not of type 'object'"),
+        ("data={n_test: many}", "config.data.n_test: 'many' is not of type 'integer'"),
+        ("train={epochs: -1}", "config.train.epochs: -1 is less than the minimum of 1"),
+        (
+            "train={epoch: 3}",
+            "config.train: Additional properties are not allowed ('epoch' was unexpected)",
+        ),
+        (
+            "evaluate={device: tpu}",
+            "config.evaluate.device: 'tpu' is not one of ['auto', 'cpu', 'cuda']",
+        ),
+        ("model={latent_dim: 1}", "config.runs.tiny.model.latent_dim: 1 is not supported"),
+        (
+            "interpolation={pairs: 46}",
+            "config.runs.tiny.interpolation.pairs: 46 is more than the 45 pairs",
+        ),
+        (
+            "interpolation={indices: [[0, 300]]}",
+            "config.runs.tiny.interpolation.indices: 300 is not an index of the 300 training",
+        ),
+        (
+            "inpainting={digits: 201}",
+            "config.runs.tiny.inpainting.digits: 201 is more than the 200",
+        ),
+        (
+            "inpainting={examples: 21}",
+            "config.runs.tiny.inpainting.examples: 21 is more than the 20",
+        ),
+        (
+            "inpainting={contour_examples: 21}",
+            "config.runs.tiny.inpainting.contour_examples: 21 is more than the 20 digits",
+        ),
+        (
+            "train={heldout_images: 201}",
+            "config.runs.tiny.train.heldout_images: 201 is more than the 200 test images",
+        ),
+    ],
+)
+def test_a_setting_that_cannot_be_honoured_stops_the_run_before_any_job_and_loses_nothing(
+    finished, override, message
+):
+    before = files_and_times(finished / "results")
+    one_line_error(snakemake(finished, "--config", override, check=False), message)
+    assert files_and_times(finished / "results") == before
+
+
+def test_a_truncated_model_fails_the_rules_that_read_it_in_one_line(finished, tmp_path):
+    workdir = copy_of(finished, tmp_path / "w")
+    model = workdir / RUN / "model.pt"
+    model.write_bytes(model.read_bytes()[:5000])
+    result = snakemake(workdir, "-f", f"{RUN}/samples/samples.png", check=False)
+    one_line_error(result, f"{RUN}/model.pt: not a complete PyTorch file")
+
+
+def test_a_truncated_binarized_file_fails_the_rules_that_read_it_in_one_line(finished, tmp_path):
+    workdir = copy_of(finished, tmp_path / "w")
+    data = workdir / "data/mnist/binarized.npz"
+    data.write_bytes(data.read_bytes()[:5000])
+    result = snakemake(workdir, "-f", f"{RUN}/latent/latent_scatter.png", check=False)
+    one_line_error(result, "data/mnist/binarized.npz: not a complete .npz file")
+
+
+def test_an_unreadable_checkpoint_is_set_aside_and_training_runs(fresh):
+    snakemake(fresh, "--until", "binarize")
+    checkpoint = fresh / RUN / "train.checkpoint.pt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"PK\x03\x04 not a whole checkpoint")
+    result = snakemake(fresh, "--until", "train")
+    assert "set aside as results/tiny/train.checkpoint.pt.unreadable" in result.stderr
+    assert (fresh / RUN / "train.checkpoint.pt.unreadable").exists()
+    assert (fresh / RUN / "model.pt").exists()
+
+
+def start_training(workdir, epochs):
+    """snakemake training `epochs` epochs in its own session, as from a terminal; returns
+    once the first checkpoint is written. -> Popen"""
+    snakemake(workdir, "--until", "binarize")
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--until", "train"]
+    job = subprocess.Popen(
+        [*command, "--config", f"train={{epochs: {epochs}}}"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    checkpoint = workdir / RUN / "train.checkpoint.pt"
+    deadline = time.time() + 120
+    while not checkpoint.exists() and job.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert checkpoint.exists()
+    return job
+
+
+def finish_training(workdir, epochs):
+    """Rerun after an interruption: it resumes and completes the history."""
+    snakemake(workdir, "--until", "train", "--config", f"train={{epochs: {epochs}}}")
+    log = (workdir / "logs/train/tiny.log").read_text()
+    assert f"Resuming from checkpoint {RUN}/train.checkpoint.pt after epoch" in log
+    history = pd.read_csv(workdir / RUN / "history.csv")
+    assert history["epoch"].tolist() == list(range(1, epochs + 1))
+
+
+def scripts_running_in(workdir):
+    """Processes running a script of the workflow in `workdir` (Snakemake's copies)."""
+    marker = str(workdir / ".snakemake" / "scripts").encode()
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass  # exited meanwhile
+    return found
+
+
+def test_killed_training_resumes_from_its_checkpoint(fresh):
+    job = start_training(fresh, 400)
+    os.killpg(job.pid, signal.SIGTERM)
+    job.wait(timeout=60)
+    checkpoint = fresh / RUN / "train.checkpoint.pt"
+    assert not (fresh / RUN / "model.pt").exists()
+    assert 1 <= len(read_torch(checkpoint)["history"]) < 400
+    finish_training(fresh, 400)
+
+
+def test_ctrl_c_ends_training_in_one_line_keeping_the_checkpoint(fresh):
+    job = start_training(fresh, 100_000)
+    os.killpg(job.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+    _, stderr = job.communicate(timeout=60)
+    # SIGINT, or SIGTERM from snakemake, whichever comes first
+    assert re.search(r"error: interrupted \(SIG(INT|TERM)\)", stderr)
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert (fresh / RUN / "train.checkpoint.pt").exists()
+
+
+def test_killing_snakemake_stops_its_training_and_the_rerun_resumes(fresh):
+    job = start_training(fresh, 400)
+    job.kill()  # kill -9 of the scheduler alone, as a lost SSH session does
+    job.wait(timeout=10)
+    deadline = time.time() + 30
+    while scripts_running_in(fresh) and time.time() < deadline:
+        time.sleep(0.1)
+    assert scripts_running_in(fresh) == []
+    assert "interrupted (SIGTERM)" in (fresh / "logs/train/tiny.log").read_text()
+
+    locked = snakemake(fresh, "--until", "train", check=False)
+    assert "--unlock" in locked.stderr
+    snakemake(fresh, "--unlock")
+    finish_training(fresh, 400)
