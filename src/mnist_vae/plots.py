@@ -39,8 +39,9 @@ def show_digit(ax, pixels, title=None, **title_options):
 def digit_rows(rows, row_titles, suptitle, column_titles=None):
     """A grid of digits: rows is a list of (n, 784) arrays, one per row."""
     n = len(rows[0])
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 1.2, 1.2 * len(rows) + 0.6))
-    axes = np.atleast_2d(axes)
+    fig, axes = plt.subplots(
+        len(rows), n, figsize=(1.1 * n + 1.2, 1.2 * len(rows) + 0.6), squeeze=False
+    )
     for r, (row, name) in enumerate(zip(rows, row_titles, strict=True)):
         for c, pixels in enumerate(row):
             title = column_titles[c] if column_titles is not None and r == 0 else None
@@ -104,8 +105,9 @@ def latent_scatter_figure(points, labels, axis_names, title):
 def interpolation_figure(start, end, means, alphas, start_labels, end_labels):
     """start, end: (P, 784) real digits; means: (P, A, 784) along the path."""
     pairs, steps = means.shape[:2]
-    fig, axes = plt.subplots(pairs, steps + 2, figsize=(1.1 * (steps + 2), 1.35 * pairs + 0.7))
-    axes = np.atleast_2d(axes)
+    fig, axes = plt.subplots(
+        pairs, steps + 2, figsize=(1.1 * (steps + 2), 1.35 * pairs + 0.7), squeeze=False
+    )
     for p in range(pairs):
         show_digit(axes[p, 0], start[p], f"real {start_labels[p]}", color="tab:blue")
         show_digit(axes[p, -1], end[p], f"real {end_labels[p]}", color="tab:blue")
@@ -121,8 +123,9 @@ def interpolation_figure(start, end, means, alphas, start_labels, end_labels):
 def contours_figure(panels, latent_dim):
     """panels: dicts with digit, label, x (784,), z1, z2, log_p, log_q (indexed [z2, z1]),
     mu_q and encoder_mean."""
-    fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 6.4), height_ratios=[1, 3])
-    axes = np.array(axes).reshape(2, len(panels))
+    fig, axes = plt.subplots(
+        2, len(panels), figsize=(4.2 * len(panels), 6.4), height_ratios=[1, 3], squeeze=False
+    )
     # Levels spanning orders of magnitude, so that a second mode of p shows up too.
     levels = [1e-4, 1e-3, 1e-2, 0.1, 0.5, 0.9]
     unseen = plt.get_cmap("gray").with_extremes(bad="0.85")
@@ -180,8 +183,7 @@ def contours_figure(panels, latent_dim):
 def completions_figure(originals, completed, labels):
     """originals, completed: (n, 784); the completion keeps the true top half."""
     n = len(originals)
-    fig, axes = plt.subplots(2, n, figsize=(1.15 * n + 1.4, 3.2))
-    axes = np.atleast_2d(axes)
+    fig, axes = plt.subplots(2, n, figsize=(1.15 * n + 1.4, 3.2), squeeze=False)
     for c in range(n):
         show_digit(axes[0, c], originals[c], f"a {labels[c]}")
         show_digit(axes[1, c], completed[c])

@@ -237,3 +237,17 @@ def test_killing_snakemake_stops_its_training_and_the_rerun_resumes(fresh):
     assert "--unlock" in locked.stderr
     snakemake(fresh, "--unlock")
     finish_training(fresh, 400)
+
+
+def test_the_smallest_value_of_every_setting_runs_to_the_end(fresh):
+    smallest = [
+        "samples={n: 1}",
+        "manifold={points: 2}",
+        "interpolation={pairs: 1, points: 2}",
+        "train={batch_size: 500, heldout_images: 1, log_px_every: 1000}",
+        "evaluate={batch_size: 1000, elbo_samples: 1, iwae_samples: 1, chunk_size: 1}",
+        "inpainting={digits: 1, examples: 1, contour_examples: 1, restarts: 1, candidates: 1,"
+        " completion_samples: 1, samples: 1, steps: 1}",
+    ]
+    snakemake(fresh, "--config", *smallest)
+    assert (fresh / RUN / "inpainting/inpainting_metrics.json").exists()
