@@ -21,19 +21,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mnist_vae.bounds import elbo, elbo_terms, iwae_bound
-from mnist_vae.data import MNIST_FILES, binarized_split
-from mnist_vae.evaluate import EvaluateSettings, bounds_per_image
-from mnist_vae.inpainting import (
+from mnist_vae.analyses.inpainting import (
     SVISettings,
     best_candidates,
     elbo_top,
     fit_top_half_posterior,
     per_digit_draws,
 )
+from mnist_vae.data.mnist import MNIST_FILES, binarized_split
+from mnist_vae.evaluate import EvaluateSettings, bounds_per_image
+from mnist_vae.inference.bounds import elbo, elbo_terms, iwae_bound
+from mnist_vae.inference.quadrature import log_marginal_quadrature
+from mnist_vae.inference.streams import EVALUATE_TEST
 from mnist_vae.model import ModelSettings, build_vae
-from mnist_vae.quadrature import log_marginal_quadrature
-from mnist_vae.streams import EVALUATE_TEST
 from mnist_vae.train import TrainSettings, heldout_elbo, heldout_log_px, train, train_epoch
 
 MNIST = Path(__file__).resolve().parents[1] / "resources" / "mnist"

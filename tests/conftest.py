@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_vae.data import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES, binarized_split
+from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES, binarized_split
 from mnist_vae.model import ModelSettings, build_vae
 from mnist_vae.train import TrainSettings, train
 

@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from mnist_vae.bounds import (
+from mnist_vae.inference.bounds import (
     _log_mean_exp,
     elbo,
     iwae_bound,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import idx_bytes, write_idx
 
-from mnist_vae.data import (
+from mnist_vae.data.mnist import (
     IMAGE_MAGIC,
     LABEL_MAGIC,
     MNIST_FILES,

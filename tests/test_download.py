@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from mnist_vae.data import MNIST_FILES, file_digest
-from mnist_vae.download import download_from_mirrors, fetch_mnist
+from mnist_vae.data.download import download_from_mirrors, fetch_mnist
+from mnist_vae.data.mnist import MNIST_FILES, file_digest
 from mnist_vae.errors import DataError, DownloadError
 
 

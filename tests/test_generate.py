@@ -1,6 +1,6 @@
 import torch
 
-from mnist_vae.generate import ancestral_samples, latent_manifold
+from mnist_vae.analyses.generate import ancestral_samples, latent_manifold
 
 
 def test_ancestral_samples_are_means_and_binary_draws_from_them(trained_vae):

@@ -1,7 +1,7 @@
 import torch
 
-from mnist_vae.bounds import elbo
 from mnist_vae.gradients import elbo_and_gradients
+from mnist_vae.inference.bounds import elbo
 from mnist_vae.model import ModelSettings, build_vae
 
 

@@ -5,8 +5,7 @@ import pytest
 import torch
 from torch.distributions import Bernoulli
 
-from mnist_vae.densities import log_likelihood, log_prior
-from mnist_vae.inpainting import (
+from mnist_vae.analyses.inpainting import (
     BOTTOM,
     TOP,
     SVISettings,
@@ -22,6 +21,7 @@ from mnist_vae.inpainting import (
     log_likelihood_top,
     pixel_accuracy,
 )
+from mnist_vae.densities import log_likelihood, log_prior
 
 FAST = SVISettings(samples=4, steps=60, restarts=3, final_samples=50)
 

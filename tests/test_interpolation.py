@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from mnist_vae.interpolation import choose_pairs, interpolate, interpolation_path
+from mnist_vae.analyses.interpolation import choose_pairs, interpolate, interpolation_path
 
 
 def test_interpolate_gives_z_a_at_one_and_z_b_at_zero():

@@ -1,6 +1,6 @@
 import torch
 
-from mnist_vae.latent import posterior_means, project_2d
+from mnist_vae.analyses.latent import posterior_means, project_2d
 
 
 def test_posterior_means_are_the_encoder_means(trained_vae, test_images):

@@ -2,9 +2,9 @@ import math
 
 import torch
 
-from mnist_vae.bounds import iwae_bound, log_marginal_prior_sampling
+from mnist_vae.inference.bounds import iwae_bound, log_marginal_prior_sampling
+from mnist_vae.inference.quadrature import every_other_node, latent_grid, log_marginal_quadrature
 from mnist_vae.model import ModelSettings, build_vae
-from mnist_vae.quadrature import every_other_node, latent_grid, log_marginal_quadrature
 
 
 def constant_decoder():

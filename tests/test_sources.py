@@ -2,33 +2,42 @@ from pathlib import Path
 
 from conftest import REPO
 
-from mnist_vae.sources import code_digest, imported_modules, package_dependencies
+from mnist_vae.pipeline.sources import code_digest, imported_modules, package_dependencies
 
 SRC = REPO / "src"
 
 
+def within_package(paths):
+    return {Path(p).relative_to(SRC / "mnist_vae").as_posix() for p in paths}
+
+
 def dependencies(script):
-    return {Path(p).name for p in package_dependencies(REPO / "workflow/scripts" / script, SRC)}
+    return within_package(package_dependencies(REPO / "workflow/scripts" / script, SRC))
 
 
 def test_finds_package_imports_of_every_form(tmp_path):
     script = tmp_path / "s.py"
-    script.write_text("import os\nimport mnist_vae.data\nfrom mnist_vae.model import VAE\n")
-    assert imported_modules(script) == {"mnist_vae.data", "mnist_vae.model", "mnist_vae.model.VAE"}
+    script.write_text("import os\nimport mnist_vae.data.mnist\nfrom mnist_vae.model import VAE\n")
+    assert imported_modules(script) == {
+        "mnist_vae.data.mnist",
+        "mnist_vae.model",
+        "mnist_vae.model.VAE",
+    }
 
 
 def test_follows_imports_through_the_package(tmp_path):
     script = tmp_path / "s.py"
-    script.write_text("from mnist_vae.bounds import elbo\n")
-    assert {Path(p).name for p in package_dependencies(script, SRC)} == {
+    script.write_text("from mnist_vae.inference.bounds import elbo\n")
+    assert within_package(package_dependencies(script, SRC)) == {
         "__init__.py",
-        "bounds.py",
+        "inference/__init__.py",
+        "inference/bounds.py",
         "densities.py",
     }
 
 
 def test_training_and_evaluation_share_the_quadrature_but_not_the_evaluation_module():
-    assert "quadrature.py" in dependencies("evaluate.py") & dependencies("train.py")
+    assert "inference/quadrature.py" in dependencies("evaluate.py") & dependencies("train.py")
     assert "evaluate.py" in dependencies("evaluate.py")
     assert "evaluate.py" not in dependencies("train.py")
 
@@ -47,9 +56,10 @@ def test_only_the_figure_scripts_depend_on_plotting():
 
 
 def test_only_the_download_depends_on_the_download_module():
-    assert "download.py" in dependencies("download_mnist.py")
+    assert "data/download.py" in dependencies("download_mnist.py")
     assert all(
-        "download.py" not in dependencies(s) for s in ("binarize.py", "train.py", "evaluate.py")
+        "data/download.py" not in dependencies(s)
+        for s in ("binarize.py", "train.py", "evaluate.py")
     )
 
 

@@ -260,6 +260,11 @@ def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir
         assert planned_jobs(workdir) == {"evaluate_shard": 2, "evaluate": 1, "all": 1}
 
 
+def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
+    with edited(workdir / "src/mnist_vae/analyses/inpainting.py"):
+        assert set(planned_jobs(workdir)) == {"inpainting_fit", "inpainting", "all"}
+
+
 def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
     with edited(workdir / "src/mnist_vae/plots.py"):
         assert set(planned_jobs(workdir)) == FIGURE_RULES | {"all"}

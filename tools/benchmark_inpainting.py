@@ -11,8 +11,8 @@ import time
 
 import torch
 
-from mnist_vae.data import load_binarized
-from mnist_vae.inpainting import SVISettings, fit_top_half_posterior
+from mnist_vae.analyses.inpainting import SVISettings, fit_top_half_posterior
+from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_vae.bounds import log_mean_exp, log_weights_from_draws
-from mnist_vae.quadrature import QuadratureGrid, log_marginal_quadrature
-from mnist_vae.shards import shard_images
+from mnist_vae.inference.bounds import log_mean_exp, log_weights_from_draws
+from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
+from mnist_vae.inference.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
+from mnist_vae.pipeline.shards import shard_images
 from mnist_vae.stats import summary
-from mnist_vae.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
 
 log = logging.getLogger(__name__)
 

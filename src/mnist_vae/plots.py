@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from mnist_vae.files import atomic_write  # noqa: E402
+from mnist_vae.pipeline.files import atomic_write  # noqa: E402
 
 DPI = 150
 SIDE = 28

@@ -12,12 +12,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from mnist_vae.bounds import elbo
 from mnist_vae.errors import DataError, DivergenceError
-from mnist_vae.files import read_torch, write_torch
 from mnist_vae.gradients import elbo_and_gradients
+from mnist_vae.inference.bounds import elbo
+from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.model import VAE
-from mnist_vae.quadrature import QuadratureGrid, log_marginal_quadrature
+from mnist_vae.pipeline.files import read_torch, write_torch
 
 log = logging.getLogger(__name__)
 

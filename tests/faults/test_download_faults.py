@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from mnist_vae.data import MNIST_FILES, file_digest
-from mnist_vae.download import download_from_mirrors
+from mnist_vae.data.download import download_from_mirrors
+from mnist_vae.data.mnist import MNIST_FILES, file_digest
 
 
 class Trickle(http.server.BaseHTTPRequestHandler):

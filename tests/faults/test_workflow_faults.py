@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow, snakemake
 
-from mnist_vae.files import read_npz, read_torch
+from mnist_vae.pipeline.files import read_npz, read_torch
 
 pytestmark = pytest.mark.workflow
 

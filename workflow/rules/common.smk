@@ -7,10 +7,10 @@ import jsonschema
 import yaml
 from snakemake.utils import validate
 
-from mnist_vae.data import MNIST_FILES
+from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
-from mnist_vae.feasibility import available_images, check_data, check_run
-from mnist_vae.sources import package_dependencies
+from mnist_vae.runs.feasibility import available_images, check_data, check_run
+from mnist_vae.pipeline.sources import package_dependencies
 
 CONFIG_SCHEMA = "../schemas/config.schema.yaml"
 # Where download_mnist puts the IDX files.

@@ -1,7 +1,7 @@
 import logging
 
-from mnist_vae.data import binarized_split, save_binarized
-from mnist_vae.logs import rule_logging
+from mnist_vae.data.mnist import binarized_split, save_binarized
+from mnist_vae.pipeline.logs import rule_logging
 
 with rule_logging(snakemake.log[0]):
     splits = {

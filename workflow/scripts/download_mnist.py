@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from mnist_vae.download import fetch_mnist
-from mnist_vae.files import write_json
-from mnist_vae.logs import rule_logging
+from mnist_vae.data.download import fetch_mnist
+from mnist_vae.pipeline.files import write_json
+from mnist_vae.pipeline.logs import rule_logging
 
 with rule_logging(snakemake.log[0]):
     params = snakemake.params

@@ -1,12 +1,12 @@
 import pandas as pd
 import torch
 
-from mnist_vae.data import load_binarized
+from mnist_vae.data.mnist import load_binarized
 from mnist_vae.evaluate import evaluate_settings, test_metrics, train_elbo
-from mnist_vae.files import read_csv, write_csv, write_json
-from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
-from mnist_vae.runtime import resolve_device
+from mnist_vae.pipeline.files import read_csv, write_csv, write_json
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import resolve_device
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -1,12 +1,12 @@
 import torch
 
-from mnist_vae.data import load_binarized
+from mnist_vae.data.mnist import load_binarized
 from mnist_vae.evaluate import evaluate_settings, evaluate_shard
-from mnist_vae.files import write_csv
-from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
-from mnist_vae.runtime import resolve_device
-from mnist_vae.shards import shard_number
+from mnist_vae.pipeline.files import write_csv
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import resolve_device
+from mnist_vae.pipeline.shards import shard_number
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

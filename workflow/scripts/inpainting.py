@@ -1,12 +1,12 @@
 import numpy as np
 import torch
 
-from mnist_vae.data import load_binarized
-from mnist_vae.files import read_npz, write_json, write_npz
-from mnist_vae.inpainting import completion, completion_metrics, contour_grid
-from mnist_vae.latent import posterior_means
-from mnist_vae.logs import rule_logging
+from mnist_vae.analyses.inpainting import completion, completion_metrics, contour_grid
+from mnist_vae.analyses.latent import posterior_means
+from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
+from mnist_vae.pipeline.files import read_npz, write_json, write_npz
+from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.plots import completions_figure, contours_figure, save
 
 with rule_logging(snakemake.log[0]):

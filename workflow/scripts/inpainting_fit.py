@@ -1,11 +1,11 @@
 import torch
 
-from mnist_vae.data import load_binarized
-from mnist_vae.files import write_npz
-from mnist_vae.inpainting import DIGIT_CHUNK, fit_digits, svi_settings
-from mnist_vae.logs import rule_logging
+from mnist_vae.analyses.inpainting import DIGIT_CHUNK, fit_digits, svi_settings
+from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
-from mnist_vae.shards import shard_images, shard_number
+from mnist_vae.pipeline.files import write_npz
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.shards import shard_images, shard_number
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

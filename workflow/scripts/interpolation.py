@@ -1,10 +1,10 @@
 import torch
 
-from mnist_vae.data import load_binarized
-from mnist_vae.files import write_npz
-from mnist_vae.interpolation import choose_pairs, interpolation_path
-from mnist_vae.logs import rule_logging
+from mnist_vae.analyses.interpolation import choose_pairs, interpolation_path
+from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
+from mnist_vae.pipeline.files import write_npz
+from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.plots import interpolation_figure, save
 
 with rule_logging(snakemake.log[0]):

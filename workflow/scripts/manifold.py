@@ -1,9 +1,9 @@
 import torch
 
+from mnist_vae.analyses.generate import latent_manifold
 from mnist_vae.errors import SettingError
-from mnist_vae.generate import latent_manifold
-from mnist_vae.logs import rule_logging
 from mnist_vae.model import load_model
+from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.plots import manifold_figure, save
 
 with rule_logging(snakemake.log[0]):

@@ -1,9 +1,9 @@
 import torch
 
-from mnist_vae.files import write_npz
-from mnist_vae.generate import ancestral_samples
-from mnist_vae.logs import rule_logging
+from mnist_vae.analyses.generate import ancestral_samples
 from mnist_vae.model import load_model
+from mnist_vae.pipeline.files import write_npz
+from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.plots import samples_figure, save
 
 with rule_logging(snakemake.log[0]):

@@ -3,13 +3,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from mnist_vae.data import load_binarized
-from mnist_vae.files import write_csv
-from mnist_vae.logs import rule_logging
+from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.model import ModelSettings, build_vae, save_model
-from mnist_vae.quadrature import QuadratureGrid
-from mnist_vae.runtime import resolve_device, software_versions
-from mnist_vae.sources import code_digest
+from mnist_vae.pipeline.files import write_csv
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import resolve_device, software_versions
+from mnist_vae.pipeline.sources import code_digest
 from mnist_vae.train import TrainSettings, train
 
 with rule_logging(snakemake.log[0]):

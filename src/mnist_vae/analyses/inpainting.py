@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mnist_vae.bounds import sample_diag_gaussian
 from mnist_vae.densities import log_likelihood, log_prior, log_q
+from mnist_vae.inference.bounds import sample_diag_gaussian
+from mnist_vae.inference.streams import image_generator
 from mnist_vae.model import N_PIXELS
 from mnist_vae.stats import summary
-from mnist_vae.streams import image_generator
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import gzip
 import math
 from pathlib import Path
 
-from mnist_vae.data import MNIST_FILES
+from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 
 N_CLASSES = 10
