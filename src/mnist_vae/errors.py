@@ -14,7 +14,11 @@ class DownloadError(InputError):
 
 
 class SettingError(InputError, ValueError):
-    """A setting that cannot be honoured on this machine."""
+    """A setting that cannot be honoured (on this machine, or with the other settings)."""
+
+
+class ConfigError(SettingError):
+    """A config the schema refuses."""
 
 
 class DivergenceError(InputError, ArithmeticError):

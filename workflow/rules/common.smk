@@ -1,95 +1,28 @@
-import copy
 import os
 import sys
 from pathlib import Path
 
-import jsonschema
-import yaml
-from snakemake.utils import validate
+# The package of this checkout, wherever the environment's install of mnist_vae points:
+# for the imports below and, through PYTHONPATH, for every job's script, so that the code
+# that runs is the code whose files the rules track.
+PACKAGE_SOURCE = Path(str(workflow.current_basedir)).parents[1] / "src"
+sys.path.insert(0, str(PACKAGE_SOURCE))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(PACKAGE_SOURCE), os.environ.get("PYTHONPATH")])
+)
 
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
-from mnist_vae.runs.feasibility import available_images, check_data, check_run
 from mnist_vae.pipeline.sources import package_dependencies
-
-CONFIG_SCHEMA = "../schemas/config.schema.yaml"
-# Where download_mnist puts the IDX files.
-RAW_MNIST = "data/mnist/raw"
-RUN_SECTIONS = (
-    "model",
-    "train",
-    "evaluate",
-    "samples",
-    "manifold",
-    "latent_scatter",
-    "interpolation",
-    "inpainting",
-)
-SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(
-    yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
-)
+from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, resolve_runs
 
 
-def read_strings_as_declared_types(settings):
-    """Snakemake reads nested --config values as strings (train={epochs: 3} gives '3'):
-    read such a string as YAML where the schema wants a number or boolean there."""
-    for error in SCHEMA_VALIDATOR.iter_errors(settings):
-        if error.validator == "type" and isinstance(error.instance, str) and error.path:
-            try:
-                value = yaml.safe_load(error.instance)
-            except yaml.YAMLError:
-                continue  # left a string, for the schema's one-line error
-            if jsonschema.Draft202012Validator({"type": error.validator_value}).is_valid(value):
-                *parents, key = error.path
-                parent = settings
-                for name in parents:
-                    parent = parent[name]
-                parent[key] = value
-
-
-def validated(settings, where="config"):
-    """Check against the schema, then fill its defaults with snakemake's validate.
-    A failure is one line naming the key and what was expected."""
-    read_strings_as_declared_types(settings)
-    error = jsonschema.exceptions.best_match(SCHEMA_VALIDATOR.iter_errors(settings))
-    if error is not None:
-        key = ".".join([where, *map(str, error.absolute_path)])
-        sys.exit(f"error: {key}: {error.message}")  # one line, no Snakemake stack
-    validate(settings, schema=CONFIG_SCHEMA)
-    return settings
-
-
-def merged(base, override):
-    """`base` with the keys of `override` replaced, recursively into mappings."""
-    result = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = value
-    return result
-
-
-def runs_config():
-    """The settings of every run: the shared sections with the run's overrides, validated."""
-    shared = {section: config[section] for section in ("data", *RUN_SECTIONS)}
-    return {
-        name: validated({**merged(shared, override), "runs": {name: {}}}, f"config.runs.{name}")
-        for name, override in config["runs"].items()
-    }
-
-
-def check_feasible(runs):
-    """What the schema cannot see: settings against each other and against the images the
-    source holds. One line and no job started when a run cannot be honoured."""
-    data = config["data"]
-    source = data["local_dir"] if data["source"] == "local" else RAW_MNIST
+def resolved_runs():
+    """Every run's settings (mnist_vae.runs.config); a bad config is one line, no job run."""
     try:
-        check_data(data, available_images(source))
-        for name, settings in runs.items():
-            check_run(settings, f"config.runs.{name}")
+        return resolve_runs(config, workflow.source_path("../schemas/config.schema.yaml"))
     except SettingError as e:
-        sys.exit(f"error: {e}")
+        sys.exit(f"error: {e}")  # one line, no Snakemake stack
 
 
 def cap_cores_to_the_machine():
@@ -105,9 +38,7 @@ def cap_cores_to_the_machine():
         workflow.global_resources["_cores"] = available
 
 
-validated(config)
-RUNS = runs_config()
-check_feasible(RUNS)
+RUNS = resolved_runs()
 cap_cores_to_the_machine()
 
 
@@ -159,7 +90,7 @@ def latent_dim(run):
 def code(script):
     """The package files `script` imports, so that editing one reruns the rules using it;
     relative paths, so that a finished workspace moved elsewhere has nothing to rerun."""
-    base = Path(os.path.relpath(workflow.basedir))
+    base = Path(os.path.relpath(PACKAGE_SOURCE.parent))
     return package_dependencies(base / "workflow" / "scripts" / script, base / "src")
 
 

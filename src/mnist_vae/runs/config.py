@@ -1,0 +1,92 @@
+"""The workflow's config resolved into the settings of each named run: values read as the
+schema declares them, validated with one-line errors naming the key, the schema's
+defaults filled in (the schema is their only home), shared settings merged under each
+run's overrides, and checked for what the schema cannot see. Imports no torch and needs
+no Snakemake workflow: a summary or compare tool resolves runs the same way."""
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+from snakemake.utils import validate
+
+from mnist_vae.errors import ConfigError
+from mnist_vae.runs.feasibility import available_images, check_data, check_run
+
+RUN_SECTIONS = (
+    "model",
+    "train",
+    "evaluate",
+    "samples",
+    "manifold",
+    "latent_scatter",
+    "interpolation",
+    "inpainting",
+)
+# Where download_mnist puts the IDX files.
+RAW_MNIST = "data/mnist/raw"
+
+
+def read_strings_as_declared_types(settings, validator):
+    """Snakemake reads nested --config values as strings (train={epochs: 3} gives '3'):
+    read such a string as YAML where the schema wants a number or boolean there."""
+    for error in validator.iter_errors(settings):
+        if error.validator == "type" and isinstance(error.instance, str) and error.path:
+            try:
+                value = yaml.safe_load(error.instance)
+            except yaml.YAMLError:
+                continue  # left a string, for the schema's one-line error
+            if jsonschema.Draft202012Validator({"type": error.validator_value}).is_valid(value):
+                *parents, key = error.path
+                parent = settings
+                for name in parents:
+                    parent = parent[name]
+                parent[key] = value
+
+
+def validated(settings, schema_path, where="config"):
+    """`settings` checked against the schema, then its defaults filled in (in place).
+    -> settings; ConfigError naming the first bad key otherwise"""
+    validator = jsonschema.Draft202012Validator(yaml.safe_load(Path(schema_path).read_text()))
+    read_strings_as_declared_types(settings, validator)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(settings))
+    if error is not None:
+        key = ".".join([where, *map(str, error.absolute_path)])
+        raise ConfigError(f"{key}: {error.message}")
+    validate(settings, schema=str(Path(schema_path).resolve()))
+    return settings
+
+
+def merged(base, override):
+    """`base` with the keys of `override` replaced, recursively into mappings."""
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def source_directory(data):
+    """Where the IDX files the runs will use are read from."""
+    return data["local_dir"] if data["source"] == "local" else RAW_MNIST
+
+
+def resolve_runs(config, schema_path):
+    """Validate `config` (defaults filled in place) and give the settings of every run:
+    the shared sections with the run's overrides, validated and checked together and
+    against the images the source holds. -> {run name: settings}"""
+    validated(config, schema_path)
+    shared = {section: config[section] for section in ("data", *RUN_SECTIONS)}
+    runs = {
+        name: validated(
+            {**merged(shared, override), "runs": {name: {}}}, schema_path, f"config.runs.{name}"
+        )
+        for name, override in config["runs"].items()
+    }
+    check_data(config["data"], available_images(source_directory(config["data"])))
+    for name, settings in runs.items():
+        check_run(settings, f"config.runs.{name}")
+    return runs

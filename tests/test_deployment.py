@@ -1,0 +1,53 @@
+"""The workflow wherever it is deployed: as a Snakemake module of another workflow, and
+from a checkout whose package differs from the one the environment installed."""
+
+import re
+
+import pytest
+from conftest import TINY_CONFIG, copy_workflow, snakemake
+
+from mnist_vae.pipeline.files import read_torch
+
+pytestmark = pytest.mark.workflow
+
+WRAPPER = """\
+configfile: "config/config.yaml"
+
+
+module mnist_vae:
+    snakefile:
+        "../mnist-vae/Snakefile"
+    config:
+        config
+
+
+use rule * from mnist_vae
+"""
+
+
+def test_the_workflow_runs_as_a_snakemake_module_of_another(tmp_path):
+    checkout = copy_workflow(tmp_path / "mnist-vae")
+    deployment = tmp_path / "deploy"
+    (deployment / "config").mkdir(parents=True)
+    (deployment / "Snakefile").write_text(WRAPPER)
+    # The data shipped with the workflow, named from the deployment's own config.
+    (deployment / "config/config.yaml").write_text(
+        TINY_CONFIG.read_text().replace(
+            "data:\n", f"data:\n  local_dir: {checkout}/resources/mnist\n", 1
+        )
+    )
+    assert "download_mnist" in snakemake(deployment, "-n").stdout
+    snakemake(deployment)
+    assert (deployment / "results/tiny/metrics.json").exists()
+    assert (deployment / "results/tiny/inpainting/completions.png").exists()
+
+
+def test_a_checkout_runs_its_own_package_not_the_installed_one(tmp_path):
+    checkout = copy_workflow(tmp_path)
+    init = checkout / "src/mnist_vae/__init__.py"
+    init.write_text(
+        re.sub(r"__version__ = .*", '__version__ = "0+this-checkout"', init.read_text())
+    )
+    snakemake(checkout, "--until", "train")
+    saved = read_torch(checkout / "results/tiny/model.pt")
+    assert saved["versions"]["mnist_vae"] == "0+this-checkout"

@@ -1,0 +1,60 @@
+"""Config resolution (mnist_vae.runs.config), as a tool outside Snakemake would use it."""
+
+import copy
+
+import pytest
+import yaml
+from conftest import REPO, TINY_CONFIG
+
+from mnist_vae.errors import ConfigError, SettingError
+from mnist_vae.runs.config import merged, resolve_runs
+
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+
+
+def config(**sections):
+    """The tiny config with `sections` merged over it, as Snakemake would give it."""
+    base = yaml.safe_load(TINY_CONFIG.read_text())
+    base["data"]["local_dir"] = str(REPO / "resources/mnist")
+    return merged(base, sections)
+
+
+def test_a_run_gets_the_shared_settings_under_its_own_overrides():
+    runs = resolve_runs(
+        config(train={"epochs": 5}, runs={"a": {}, "b": {"train": {"seed": 3}}}), SCHEMA
+    )
+    assert runs["a"]["train"]["epochs"] == runs["b"]["train"]["epochs"] == 5
+    assert (runs["a"]["train"]["seed"], runs["b"]["train"]["seed"]) == (0, 3)
+
+
+def test_the_schema_fills_every_default():
+    runs = resolve_runs(config(), SCHEMA)
+    assert runs["tiny"]["inpainting"]["learning_rate"] == 0.05
+    assert runs["tiny"]["evaluate"]["device"] == "auto"
+
+
+def test_strings_from_the_command_line_are_read_as_the_declared_types():
+    runs = resolve_runs(config(train={"epochs": "3", "seed": "7"}), SCHEMA)
+    assert (runs["tiny"]["train"]["epochs"], runs["tiny"]["train"]["seed"]) == (3, 7)
+
+
+def test_a_refused_value_is_a_config_error_naming_the_key():
+    with pytest.raises(ConfigError, match=r"^config\.train\.epochs: 0 is less than the minimum"):
+        resolve_runs(config(train={"epochs": 0}), SCHEMA)
+
+
+def test_a_refused_run_override_names_the_run():
+    bad = config(runs={"wide": {"model": {"hidden_dim": "x"}}})
+    with pytest.raises(ConfigError, match=r"^config\.runs\.wide\.model\.hidden_dim: 'x' is not"):
+        resolve_runs(bad, SCHEMA)
+
+
+def test_settings_that_cannot_hold_together_are_refused_naming_the_run():
+    with pytest.raises(SettingError, match=r"^config\.runs\.tiny\.inpainting\.digits: 500"):
+        resolve_runs(config(inpainting={"digits": 500}), SCHEMA)
+
+
+def test_resolving_leaves_the_shared_sections_of_other_runs_alone():
+    original = config(runs={"a": {"train": {"epochs": 9}}, "b": {}})
+    runs = resolve_runs(copy.deepcopy(original), SCHEMA)
+    assert runs["b"]["train"]["epochs"] == original["train"]["epochs"]
