@@ -1,7 +1,14 @@
 import numpy as np
+import pytest
 import torch
 
-from mnist_vae.analyses.interpolation import choose_pairs, interpolate, interpolation_path
+from mnist_vae.analyses.interpolation import (
+    choose_pairs,
+    interpolate,
+    interpolation_pairs,
+    interpolation_path,
+)
+from mnist_vae.errors import SettingError
 
 
 def test_interpolate_gives_z_a_at_one_and_z_b_at_zero():
@@ -28,3 +35,14 @@ def test_path_endpoints_decode_the_encoded_means(trained_vae, test_images):
     torch.testing.assert_close(z[:, 0], mu_a)
     torch.testing.assert_close(z[:, -1], mu_b)
     torch.testing.assert_close(means[:, 0], torch.sigmoid(trained_vae.decoder(mu_a)))
+
+
+def test_more_pairs_than_the_labels_offer_is_an_error_not_a_hang():
+    labels = np.array([0, 0, 1, 1, 2])  # three classes give three pairs
+    with pytest.raises(SettingError, match="interpolation.pairs: 4 is more than the 3 pairs"):
+        choose_pairs(labels, 4, torch.Generator().manual_seed(0))
+
+
+def test_configured_indices_are_used_as_given():
+    settings = {"indices": [[3, 7], [1, 2]], "pairs": 5, "seed": 0}
+    assert interpolation_pairs(np.zeros(10), settings).tolist() == [[3, 7], [1, 2]]

@@ -1,6 +1,6 @@
 import torch
 
-from mnist_vae.analyses.latent import posterior_means, project_2d
+from mnist_vae.analyses.latent import posterior_means, project_2d, scatter_title
 
 
 def test_posterior_means_are_the_encoder_means(trained_vae, test_images):
@@ -31,3 +31,9 @@ def test_first_two_coordinates_on_request():
     z = torch.randn(10, 5)
     points, _ = project_2d(z, "first_two")
     assert torch.equal(points, z[:, :2])
+
+
+def test_the_scatter_title_names_the_projection_only_when_there_is_one():
+    assert "plotted" not in scatter_title(100, 2, "pca")
+    assert "Dz = 5, plotted: first two principal components" in scatter_title(100, 5, "pca")
+    assert "plotted: z₁, z₂" in scatter_title(100, 5, "first_two")

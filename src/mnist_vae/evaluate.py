@@ -17,13 +17,14 @@ from mnist_vae.inference.bounds import log_mean_exp, log_weights_from_draws
 from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
 from mnist_vae.pipeline.shards import shard_images
+from mnist_vae.settings import FromConfig, is_planar
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class EvaluateSettings:
+class EvaluateSettings(FromConfig):
     seed: int = 0
     elbo_samples: int = 10
     iwae_samples: int = 5000
@@ -88,7 +89,7 @@ def evaluate_shard(vae, x_test, shard, n_shards, settings: EvaluateSettings):
     start = time.perf_counter()
     values = bounds_per_image(vae, x_test, images, settings, EVALUATE_TEST)
     log.info("ELBO and IWAE-%d in %.1f s", settings.iwae_samples, time.perf_counter() - start)
-    if vae.latent_dim == 2 and len(images) > 0:
+    if is_planar(vae.latent_dim) and len(images) > 0:
         start = time.perf_counter()
         grid = settings.quadrature
         log_px, half = log_marginal_quadrature(
@@ -153,8 +154,3 @@ def test_metrics(per_image, train_elbo_values, settings: EvaluateSettings):
         train_elbo_values.mean(),
     )
     return metrics, per_image
-
-
-def evaluate_settings(section):
-    """EvaluateSettings from the config's evaluate section (without its device)."""
-    return EvaluateSettings(**{**section, "quadrature": QuadratureGrid(**section["quadrature"])})

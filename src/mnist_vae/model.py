@@ -8,12 +8,13 @@ from torch import nn
 
 from mnist_vae.errors import DataError
 from mnist_vae.pipeline.files import read_torch, write_torch
+from mnist_vae.settings import FromConfig
 
 N_PIXELS = 28 * 28
 
 
 @dataclass(frozen=True)
-class ModelSettings:
+class ModelSettings(FromConfig):
     latent_dim: int = 2
     hidden_dim: int = 500
 
@@ -40,6 +41,7 @@ class Decoder(nn.Module):
 
     def __init__(self, settings: ModelSettings):
         super().__init__()
+        self.latent_dim = settings.latent_dim
         self.hidden = nn.Sequential(nn.Linear(settings.latent_dim, settings.hidden_dim), nn.Tanh())
         self.out = nn.Linear(settings.hidden_dim, N_PIXELS)
 

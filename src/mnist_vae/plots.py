@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mnist_vae.pipeline.files import atomic_write  # noqa: E402
+from mnist_vae.settings import is_planar  # noqa: E402
 
 DPI = 150
 SIDE = 28
@@ -173,7 +174,7 @@ def contours_figure(panels, latent_dim):
         handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.02)
     )
     title = "Posterior over z given the top half: contours at 10⁻⁴, 10⁻³, 10⁻², 0.1, 0.5, 0.9 of each peak"
-    if latent_dim > 2:
+    if not is_planar(latent_dim):
         title += f"\n(a slice through q's mean: z₃…z{latent_dim} held fixed)"
     fig.suptitle(title, fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 1))

@@ -8,6 +8,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 from tqdm import tqdm
@@ -18,16 +19,17 @@ from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.model import VAE
 from mnist_vae.pipeline.files import read_torch, write_torch
+from mnist_vae.settings import FromConfig, is_planar
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(FromConfig):
     epochs: int = 100
     batch_size: int = 100
     seed: int = 0
-    device: str = "cpu"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
     heldout_images: int = 500
     # Every this many epochs (and after the first and the last), the held-out log p(x)
     # when Dz = 2.
@@ -79,7 +81,7 @@ def heldout_log_px(vae, x, settings, epoch):
     settings.log_px_every epochs and after the first and the last, else NaN. With the held-out ELBO it
     measures KL(q(z|x) || p(z|x)) = log p(x) - ELBO as training goes."""
     due = epoch % settings.log_px_every == 0 or epoch in (1, settings.epochs)
-    if vae.latent_dim != 2 or not due:
+    if not is_planar(vae.latent_dim) or not due:
         return math.nan
     grid = settings.quadrature
     log_px, _ = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points)

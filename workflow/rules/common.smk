@@ -13,6 +13,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
+from mnist_vae.settings import is_planar
 from mnist_vae.pipeline.sources import package_dependencies
 from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, resolve_runs
 
@@ -117,7 +118,7 @@ def run_outputs(run):
         f"results/{run}/interpolation/interpolation.png",
         f"results/{run}/inpainting/inpainting_metrics.json",
     ]
-    if latent_dim(run) == 2:
+    if is_planar(latent_dim(run)):
         outputs.append(f"results/{run}/samples/manifold.png")
     return outputs
 

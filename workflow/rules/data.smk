@@ -5,22 +5,22 @@ rule download_mnist:
     output:
         **raw_mnist(RAW_MNIST),
         manifest=f"{RAW_MNIST}/manifest.json",
+    log:
+        "logs/download_mnist.log",
+    benchmark:
+        "benchmarks/download_mnist.tsv"
+    conda:
+        "../envs/jobs.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
     params:
         source=config["data"]["source"],
         local_dir=config["data"]["local_dir"],
         mirrors=config["data"]["mirrors"],
         md5=config["data"]["md5"],
         timeout=config["data"]["timeout"],
-    log:
-        "logs/download_mnist.log",
-    benchmark:
-        "benchmarks/download_mnist.tsv"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/download_mnist.py"
 
@@ -31,19 +31,19 @@ rule binarize:
         code=code("binarize.py"),
     output:
         data="data/mnist/binarized.npz",
-    params:
-        threshold=config["data"]["threshold"],
-        n_train=config["data"]["n_train"],
-        n_test=config["data"]["n_test"],
     log:
         "logs/binarize.log",
     benchmark:
         "benchmarks/binarize.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../environment.yml"
+    params:
+        threshold=config["data"]["threshold"],
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
     script:
         "../scripts/binarize.py"

@@ -5,18 +5,18 @@ rule evaluate_shard:
         code=code("evaluate_shard.py"),
     output:
         per_image="results/{run}/evaluate/shards/{scatteritem}.csv",
-    params:
-        settings=section_params("evaluate"),
     log:
         "logs/evaluate_shard/{run}/{scatteritem}.log",
     benchmark:
         "benchmarks/evaluate_shard/{run}/{scatteritem}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 2
     resources:
         mem_mb=1000,
         runtime=minutes(30),
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("evaluate"),
     script:
         "../scripts/evaluate_shard.py"
 
@@ -30,17 +30,17 @@ rule evaluate:
     output:
         metrics="results/{run}/metrics.json",
         per_image="results/{run}/test_per_image.csv",
-    params:
-        settings=section_params("evaluate"),
     log:
         "logs/evaluate/{run}.log",
     benchmark:
         "benchmarks/evaluate/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 2
     resources:
         mem_mb=1000,
         runtime=minutes(10),
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("evaluate"),
     script:
         "../scripts/evaluate.py"

@@ -5,18 +5,18 @@ rule inpainting_fit:
         code=code("inpainting_fit.py"),
     output:
         fit="results/{run}/inpainting/shards/{scatteritem}.npz",
-    params:
-        settings=section_params("inpainting"),
     log:
         "logs/inpainting_fit/{run}/{scatteritem}.log",
     benchmark:
         "benchmarks/inpainting_fit/{run}/{scatteritem}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 2
     resources:
         mem_mb=1000,
         runtime=minutes(10),
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("inpainting"),
     script:
         "../scripts/inpainting_fit.py"
 
@@ -42,17 +42,17 @@ rule inpainting:
             category="Inpainting",
             subcategory="{run}",
         ),
-    params:
-        settings=section_params("inpainting"),
     log:
         "logs/inpainting/{run}.log",
     benchmark:
         "benchmarks/inpainting/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=minutes(5),
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("inpainting"),
     script:
         "../scripts/inpainting.py"

@@ -11,17 +11,17 @@ rule interpolation:
             subcategory="{run}",
         ),
         data="results/{run}/interpolation/interpolation.npz",
-    params:
-        settings=section_params("interpolation"),
     log:
         "logs/interpolation/{run}.log",
     benchmark:
         "benchmarks/interpolation/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("interpolation"),
     script:
         "../scripts/interpolation.py"

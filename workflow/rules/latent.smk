@@ -11,17 +11,17 @@ rule latent_scatter:
             subcategory="{run}",
         ),
         data="results/{run}/latent/latent_means.csv",
-    params:
-        settings=section_params("latent_scatter"),
     log:
         "logs/latent_scatter/{run}.log",
     benchmark:
         "benchmarks/latent_scatter/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("latent_scatter"),
     script:
         "../scripts/latent_scatter.py"

@@ -10,18 +10,18 @@ rule samples:
             subcategory="{run}",
         ),
         data="results/{run}/samples/samples.npz",
-    params:
-        settings=section_params("samples"),
     log:
         "logs/samples/{run}.log",
     benchmark:
         "benchmarks/samples/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("samples"),
     script:
         "../scripts/samples.py"
 
@@ -37,17 +37,17 @@ rule manifold:
             category="Samples",
             subcategory="{run}",
         ),
-    params:
-        settings=section_params("manifold"),
     log:
         "logs/manifold/{run}.log",
     benchmark:
         "benchmarks/manifold/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../environment.yml"
+    params:
+        settings=section_params("manifold"),
     script:
         "../scripts/manifold.py"

@@ -5,21 +5,21 @@ rule train:
     output:
         model="results/{run}/model.pt",
         history="results/{run}/history.csv",
-    params:
-        settings=train_params,
-        # Not an output: Snakemake deletes the outputs of a killed job.
-        checkpoint="results/{run}/train.checkpoint.pt",
     log:
         "logs/train/{run}.log",
     benchmark:
         "benchmarks/train/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 2
     resources:
         mem_mb=1000,
         runtime=minutes(10),
         gpu=training_gpus,
-    conda:
-        "../../environment.yml"
+    params:
+        settings=train_params,
+        # Not an output: Snakemake deletes the outputs of a killed job.
+        checkpoint="results/{run}/train.checkpoint.pt",
     script:
         "../scripts/train.py"
 
@@ -39,11 +39,11 @@ rule plot_history:
         "logs/plot_history/{run}.log",
     benchmark:
         "benchmarks/plot_history/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/plot_history.py"

@@ -2,7 +2,7 @@ import pandas as pd
 import torch
 
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.evaluate import evaluate_settings, test_metrics, train_elbo
+from mnist_vae.evaluate import EvaluateSettings, test_metrics, train_elbo
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_csv, write_csv, write_json
 from mnist_vae.pipeline.logs import rule_logging
@@ -10,9 +10,9 @@ from mnist_vae.pipeline.runtime import resolve_device
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
-    params = dict(snakemake.params.settings)
-    device = resolve_device(params.pop("device"), "evaluate.device")
-    settings = evaluate_settings(params)
+    section = snakemake.params.settings
+    device = resolve_device(section["device"], "evaluate.device")
+    settings = EvaluateSettings.from_config(section)
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
     per_image = pd.concat(read_csv(path, ["image"]) for path in snakemake.input.shards).sort_values(

@@ -1,7 +1,7 @@
 import torch
 
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.evaluate import evaluate_settings, evaluate_shard
+from mnist_vae.evaluate import EvaluateSettings, evaluate_shard
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_csv
 from mnist_vae.pipeline.logs import rule_logging
@@ -10,10 +10,10 @@ from mnist_vae.pipeline.shards import shard_number
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
-    params = dict(snakemake.params.settings)
-    device = resolve_device(params.pop("device"), "evaluate.device")
+    section = snakemake.params.settings
+    device = resolve_device(section["device"], "evaluate.device")
     vae = load_model(snakemake.input.model, device)
     x_test = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"]).float().to(device)
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
-    per_image = evaluate_shard(vae, x_test, shard, n_shards, evaluate_settings(params))
+    per_image = evaluate_shard(vae, x_test, shard, n_shards, EvaluateSettings.from_config(section))
     write_csv(snakemake.output.per_image, per_image, index=False)

@@ -1,8 +1,7 @@
 import numpy as np
 import torch
 
-from mnist_vae.analyses.inpainting import completion, completion_metrics, contour_grid
-from mnist_vae.analyses.latent import posterior_means
+from mnist_vae.analyses.inpainting import completion, completion_metrics, contour_panels
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz, write_json, write_npz
@@ -37,24 +36,5 @@ with rule_logging(snakemake.log[0]):
         snakemake.output.completions,
     )
 
-    encoder_means = posterior_means(vae.encoder, x[: section["contour_examples"]])
-    panels = []
-    for i in range(len(encoder_means)):
-        mu, log_sigma = torch.from_numpy(fit["mu"][i]), torch.from_numpy(fit["log_sigma"][i])
-        z1, z2, log_p, log_q = contour_grid(
-            x[i], vae.decoder, mu, log_sigma, encoder_means[i : i + 1, :2]
-        )
-        panels.append(
-            {
-                "digit": i,
-                "label": labels[i],
-                "x": x[i].numpy(),
-                "z1": z1.numpy(),
-                "z2": z2.numpy(),
-                "log_p": log_p.numpy(),
-                "log_q": log_q.numpy(),
-                "mu_q": mu.numpy(),
-                "encoder_mean": encoder_means[i].numpy(),
-            }
-        )
+    panels = contour_panels(vae, x, labels, fit, section["contour_examples"])
     save(contours_figure(panels, vae.latent_dim), snakemake.output.contours)

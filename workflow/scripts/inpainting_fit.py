@@ -1,6 +1,6 @@
 import torch
 
-from mnist_vae.analyses.inpainting import DIGIT_CHUNK, fit_digits, svi_settings
+from mnist_vae.analyses.inpainting import DIGIT_CHUNK, SVISettings, fit_digits
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
@@ -16,5 +16,5 @@ with rule_logging(snakemake.log[0]):
     ).float()
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
     digits = shard_images(len(x), shard, n_shards, DIGIT_CHUNK)
-    fit, seconds = fit_digits(vae, x, digits, svi_settings(section))
+    fit, seconds = fit_digits(vae, x, digits, SVISettings.from_config(section))
     write_npz(snakemake.output.fit, seconds=seconds, **fit)

@@ -1,6 +1,6 @@
 import torch
 
-from mnist_vae.analyses.interpolation import choose_pairs, interpolation_path
+from mnist_vae.analyses.interpolation import interpolation_pairs, interpolation_path
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
@@ -13,12 +13,7 @@ with rule_logging(snakemake.log[0]):
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     x, labels = torch.from_numpy(data["x_train"]).float(), data["y_train"]
-    if settings["indices"]:
-        pairs = torch.tensor(settings["indices"])  # checked against data.n_train at parse time
-    else:
-        pairs = choose_pairs(
-            labels, settings["pairs"], torch.Generator().manual_seed(settings["seed"])
-        )
+    pairs = interpolation_pairs(labels, settings)
     start, end = x[pairs[:, 0]], x[pairs[:, 1]]
     alphas, z, means = interpolation_path(vae, start, end, settings["points"])
     write_npz(

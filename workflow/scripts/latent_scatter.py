@@ -1,7 +1,7 @@
 import pandas as pd
 import torch
 
-from mnist_vae.analyses.latent import posterior_means, project_2d
+from mnist_vae.analyses.latent import posterior_means, project_2d, scatter_title
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_csv
@@ -18,9 +18,7 @@ with rule_logging(snakemake.log[0]):
     table.insert(0, "label", data["y_train"])
     table[["plot_x", "plot_y"]] = points.numpy()
     write_csv(snakemake.output.data, table, index_label="image")
-    title = f"Posterior means of all {len(z)} training digits"
-    if z.shape[1] > 2:
-        title += f" (Dz = {z.shape[1]}, plotted: {axis_names[0].split(' (')[0]}, {axis_names[1].split(' (')[0]})"
+    title = scatter_title(len(z), vae.latent_dim, snakemake.params.settings["projection"])
     save(
         latent_scatter_figure(points.numpy(), data["y_train"], axis_names, title),
         snakemake.output.figure,

@@ -5,11 +5,12 @@ from mnist_vae.errors import SettingError
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.plots import manifold_figure, save
+from mnist_vae.settings import is_planar
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     vae = load_model(snakemake.input.model)
-    if vae.latent_dim != 2:
+    if not is_planar(vae.latent_dim):
         raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")
     z, means = latent_manifold(vae.decoder, snakemake.params.settings["points"])
     save(manifold_figure(z.numpy(), means.numpy()), snakemake.output.figure)

@@ -4,7 +4,6 @@ import pandas as pd
 import torch
 
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.model import ModelSettings, build_vae, save_model
 from mnist_vae.pipeline.files import write_csv
 from mnist_vae.pipeline.logs import rule_logging
@@ -15,11 +14,8 @@ from mnist_vae.train import TrainSettings, train
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.settings
-    model_settings = ModelSettings(**settings["model"])
-    train_config = settings["train"]
-    train_settings = TrainSettings(
-        **{**train_config, "quadrature": QuadratureGrid(**train_config["quadrature"])}
-    )
+    model_settings = ModelSettings.from_config(settings["model"])
+    train_settings = TrainSettings.from_config(settings["train"])
     device = resolve_device(train_settings.device, "train.device")
     data = load_binarized(snakemake.input.data)
     vae = build_vae(model_settings, train_settings.seed).to(device)

@@ -12,14 +12,17 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
 
+from mnist_vae.analyses.latent import posterior_means
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.inference.bounds import sample_diag_gaussian
 from mnist_vae.inference.streams import image_generator
 from mnist_vae.model import N_PIXELS
+from mnist_vae.settings import FromConfig
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
@@ -32,11 +35,11 @@ DIGIT_CHUNK = 16
 
 
 @dataclass(frozen=True)
-class SVISettings:
+class SVISettings(FromConfig):
     samples: int = 10  # K, draws from q per ELBO estimate
     steps: int = 300
     learning_rate: float = 0.05
-    optimizer: str = "adam"
+    optimizer: Literal["adam", "sgd"] = "adam"
     restarts: int = 4
     candidates: int = 256  # prior draws per restart; the best by log p(z, top) starts it
     initial_sigma: float = 0.1
@@ -131,8 +134,7 @@ def fit_top_half_posterior(x, decoder, digits, settings: SVISettings):
     draws by log p(z, top half)), keeping the restart with the best final ELBO.
     x: (N, 784) on the CPU; digits: (N,) dataset indices, which seed each digit's stream.
     -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
-    latent_dim = decoder.hidden[0].in_features
-    candidates, step_noise, final_noise = per_digit_draws(digits, settings, latent_dim)
+    candidates, step_noise, final_noise = per_digit_draws(digits, settings, decoder.latent_dim)
     mu = best_candidates(x, decoder, candidates)
     log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
     optimizer = OPTIMIZERS[settings.optimizer]([mu, log_sigma], lr=settings.learning_rate)
@@ -288,8 +290,28 @@ def completion_metrics(vae, x, x_train, fit, seed, completion_samples):
     return metrics, predictions["svi"].numpy()
 
 
-def svi_settings(section):
-    """SVISettings from the config's inpainting section (without the keys of the figures
-    and of the completion)."""
-    figure_keys = ("digits", "examples", "contour_examples", "completion_samples")
-    return SVISettings(**{k: v for k, v in section.items() if k not in figure_keys})
+def contour_panels(vae, x, labels, fit, n):
+    """What the contour figure draws for the first n digits: p(z, top half) and the fitted
+    q on a grid, with q's mean and the encoder's mean (from the whole digit) marked.
+    x: (N, 784); fit: arrays of the fitted q by digit -> list of n dicts of arrays"""
+    encoder_means = posterior_means(vae.encoder, x[:n])
+    panels = []
+    for i in range(n):
+        mu, log_sigma = torch.from_numpy(fit["mu"][i]), torch.from_numpy(fit["log_sigma"][i])
+        z1, z2, log_p, log_q = contour_grid(
+            x[i], vae.decoder, mu, log_sigma, encoder_means[i : i + 1, :2]
+        )
+        panels.append(
+            {
+                "digit": i,
+                "label": labels[i],
+                "x": x[i].numpy(),
+                "z1": z1.numpy(),
+                "z2": z2.numpy(),
+                "log_p": log_p.numpy(),
+                "log_q": log_q.numpy(),
+                "mu_q": mu.numpy(),
+                "encoder_mean": encoder_means[i].numpy(),
+            }
+        )
+    return panels

@@ -30,6 +30,15 @@ def choose_pairs(labels, n_pairs, generator):
     return torch.tensor([[image_of(a), image_of(b)] for a, b in chosen.tolist()])
 
 
+def interpolation_pairs(labels, settings):
+    """The configured index pairs, or settings["pairs"] random ones (choose_pairs) drawn
+    with settings["seed"]. -> (P, 2) long"""
+    if settings["indices"]:
+        return torch.tensor(settings["indices"])  # checked against data.n_train at parse time
+    generator = torch.Generator().manual_seed(settings["seed"])
+    return choose_pairs(labels, settings["pairs"], generator)
+
+
 @torch.no_grad()
 def interpolation_path(vae, x_a, x_b, points):
     """Bernoulli means along the line between the posterior means of x_a and x_b, from

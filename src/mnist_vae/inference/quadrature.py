@@ -15,10 +15,11 @@ import torch
 import torch.nn.functional as F
 
 from mnist_vae.densities import log_prior
+from mnist_vae.settings import FromConfig
 
 
 @dataclass(frozen=True)
-class QuadratureGrid:
+class QuadratureGrid(FromConfig):
     """[-limit, limit]² with points nodes per axis (odd, so that every other node is a grid
     of half the resolution on the same square)."""
 
