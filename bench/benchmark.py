@@ -21,18 +21,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mnist_vae.analyses.inpainting import (
-    SVISettings,
-    best_candidates,
-    elbo_top,
-    fit_top_half_posterior,
-    per_digit_draws,
-)
+from mnist_vae.analyses.inpainting import TOP
 from mnist_vae.data.mnist import MNIST_FILES, binarized_split
 from mnist_vae.evaluate import EvaluateSettings, bounds_per_image
 from mnist_vae.inference.bounds import elbo, elbo_terms, iwae_bound
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST
+from mnist_vae.inference.svi import (
+    SVISettings,
+    best_candidates,
+    fit_posterior,
+    gaussian_elbo,
+    per_image_draws,
+)
 from mnist_vae.model import ModelSettings, build_vae
 from mnist_vae.train import TrainSettings, heldout_elbo, heldout_log_px, train, train_epoch
 
@@ -352,18 +353,18 @@ def evaluation_rows(vae, x_test, x_train, n_iwae, rounds):
 
 def autograd_fit(x, decoder, digits, settings):
     """The SVI fit before the hand-written gradient (revision 8304e41): autograd through
-    elbo_top at every step."""
-    candidates, step_noise, final_noise = per_digit_draws(digits, settings, 2)
-    mu = best_candidates(x, decoder, candidates).requires_grad_()
+    the ELBO at every step."""
+    candidates, step_noise, final_noise = per_image_draws(digits, settings, 2)
+    mu = best_candidates(x, decoder, candidates, TOP).requires_grad_()
     log_sigma = torch.full_like(mu, np.log(settings.initial_sigma)).requires_grad_()
     optimizer = torch.optim.Adam([mu, log_sigma], lr=settings.learning_rate)
     for eps in step_noise:
-        loss = -elbo_top(x, decoder, mu, log_sigma, eps).sum()
+        loss = -gaussian_elbo(x, decoder, mu, log_sigma, eps, TOP).sum()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     with torch.no_grad():
-        return elbo_top(x, decoder, mu, log_sigma, final_noise).max(1).values
+        return gaussian_elbo(x, decoder, mu, log_sigma, final_noise, TOP).max(1).values
 
 
 def inpainting_rows(vae, x_test, n_digits, rounds):
@@ -377,7 +378,7 @@ def inpainting_rows(vae, x_test, n_digits, rounds):
     times = interleaved(
         {
             "autograd": run("autograd", autograd_fit),
-            "project": run("project", lambda *a: fit_top_half_posterior(*a)[2]),
+            "project": run("project", lambda *a: fit_posterior(*a, TOP)[2]),
         },
         rounds,
     )

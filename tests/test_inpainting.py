@@ -8,22 +8,29 @@ from torch.distributions import Bernoulli
 from mnist_vae.analyses.inpainting import (
     BOTTOM,
     TOP,
-    SVISettings,
     bottom_log_likelihood,
     completion,
     completion_metrics,
     contour_grid,
-    elbo_top,
-    elbo_top_gradient,
     fit_digits,
-    fit_top_half_posterior,
-    joint_log_density_top,
-    log_likelihood_top,
     pixel_accuracy,
 )
 from mnist_vae.densities import log_likelihood, log_prior
+from mnist_vae.inference.svi import (
+    ALL_PIXELS,
+    SVISettings,
+    elbo_gradient,
+    fit_posterior,
+    gaussian_elbo,
+    joint_log_density,
+    log_likelihood_of_pixels,
+)
 
 FAST = SVISettings(samples=4, steps=60, restarts=3, final_samples=50)
+
+
+def fit_top_half_posterior(x, decoder, digits, settings):
+    return fit_posterior(x, decoder, digits, settings, TOP)
 
 
 def test_top_half_is_the_first_fourteen_rows():
@@ -38,15 +45,17 @@ def test_log_likelihood_top_scores_only_the_top_half(trained_vae, test_images):
     flipped = x.clone()
     flipped[:, BOTTOM] = 1 - flipped[:, BOTTOM]
     expected = log_likelihood(x[:, TOP], trained_vae.decoder(z)[:, TOP])
-    torch.testing.assert_close(log_likelihood_top(x, z, trained_vae.decoder), expected)
-    torch.testing.assert_close(log_likelihood_top(flipped, z, trained_vae.decoder), expected)
+    torch.testing.assert_close(log_likelihood_of_pixels(x, z, trained_vae.decoder, TOP), expected)
+    torch.testing.assert_close(
+        log_likelihood_of_pixels(flipped, z, trained_vae.decoder, TOP), expected
+    )
 
 
 def test_joint_log_density_top_adds_the_prior(trained_vae, test_images):
     z = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))
     x = test_images[:5]
-    expected = log_prior(z) + log_likelihood_top(x, z, trained_vae.decoder)
-    torch.testing.assert_close(joint_log_density_top(x, z, trained_vae.decoder), expected)
+    expected = log_prior(z) + log_likelihood_of_pixels(x, z, trained_vae.decoder, TOP)
+    torch.testing.assert_close(joint_log_density(x, z, trained_vae.decoder, TOP), expected)
 
 
 def test_batched_fit_gives_each_digit_what_fitting_it_alone_gives(trained_vae, test_images):
@@ -127,15 +136,16 @@ def test_contour_range_holds_the_posterior_peak_q_and_the_markers(trained_vae, t
     assert z2[0] < mu[1] - 3 * 0.368 and z2[-1] > 1.0
 
 
-def test_hand_written_svi_gradient_equals_autograd(trained_vae, test_images):
+@pytest.mark.parametrize("pixels", [TOP, ALL_PIXELS], ids=["top half", "whole image"])
+def test_hand_written_svi_gradient_equals_autograd(trained_vae, test_images, pixels):
     x = test_images[:5]
     generator = torch.Generator().manual_seed(0)
     mu = torch.randn(5, 3, 2, generator=generator)
     log_sigma = torch.randn(5, 3, 2, generator=generator) * 0.3 - 1
     eps = torch.randn(4, 5, 3, 2, generator=generator)
     mu_ref, log_sigma_ref = mu.clone().requires_grad_(), log_sigma.clone().requires_grad_()
-    (-elbo_top(x, trained_vae.decoder, mu_ref, log_sigma_ref, eps).sum()).backward()
-    d_mu, d_log_sigma = elbo_top_gradient(x, trained_vae.decoder, mu, log_sigma, eps, digit_chunk=2)
+    (-gaussian_elbo(x, trained_vae.decoder, mu_ref, log_sigma_ref, eps, pixels).sum()).backward()
+    d_mu, d_log_sigma = elbo_gradient(x, trained_vae.decoder, mu, log_sigma, eps, pixels, chunk=2)
     torch.testing.assert_close(d_mu, mu_ref.grad, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(d_log_sigma, log_sigma_ref.grad, rtol=1e-4, atol=1e-4)
 

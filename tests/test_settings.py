@@ -6,9 +6,9 @@ import pytest
 import yaml
 from conftest import REPO
 
-from mnist_vae.analyses.inpainting import SVISettings
 from mnist_vae.evaluate import EvaluateSettings
 from mnist_vae.inference.quadrature import QuadratureGrid
+from mnist_vae.inference.svi import SVISettings
 from mnist_vae.model import ModelSettings
 from mnist_vae.runs.config import validated
 from mnist_vae.train import TrainSettings

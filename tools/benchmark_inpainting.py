@@ -11,8 +11,9 @@ import time
 
 import torch
 
-from mnist_vae.analyses.inpainting import SVISettings, fit_top_half_posterior
+from mnist_vae.analyses.inpainting import TOP
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.svi import SVISettings, fit_posterior
 from mnist_vae.model import load_model
 
 
@@ -31,13 +32,12 @@ def main():
     settings = SVISettings()
 
     start = time.perf_counter()
-    batched = fit_top_half_posterior(x, vae.decoder, digits, settings)
+    batched = fit_posterior(x, vae.decoder, digits, settings, TOP)
     batched_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
     alone = [
-        fit_top_half_posterior(x[i : i + 1], vae.decoder, digits[i : i + 1], settings)
-        for i in digits
+        fit_posterior(x[i : i + 1], vae.decoder, digits[i : i + 1], settings, TOP) for i in digits
     ]
     loop_seconds = time.perf_counter() - start
 

@@ -1,7 +1,8 @@
 import torch
 
-from mnist_vae.analyses.inpainting import DIGIT_CHUNK, SVISettings, fit_digits
+from mnist_vae.analyses.inpainting import fit_digits
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.svi import IMAGE_CHUNK, SVISettings
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
@@ -15,6 +16,6 @@ with rule_logging(snakemake.log[0]):
         load_binarized(snakemake.input.data)["x_test"][: section["digits"]]
     ).float()
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
-    digits = shard_images(len(x), shard, n_shards, DIGIT_CHUNK)
+    digits = shard_images(len(x), shard, n_shards, IMAGE_CHUNK)
     fit, seconds = fit_digits(vae, x, digits, SVISettings.from_config(section))
     write_npz(snakemake.output.fit, seconds=seconds, **fit)

@@ -1,166 +1,24 @@
-"""Inpainting: infer p(z | top half of x) by stochastic variational inference, without the
-encoder, and complete the bottom half of the digit from it.
-
-Many digits are fitted at once: the variational parameters of every digit and restart are
-one tensor, and the loss is the sum of their ELBOs, so each digit's gradient (and Adam's
-elementwise update) is independent of the others. Every digit draws its noise from its own
-stream, seeded by (seed, digit index), so fitting a batch gives the same answer for a digit
-as fitting it alone.
-"""
+"""Inpainting: infer p(z | top half of x) by per-image SVI (mnist_vae.inference.svi),
+without the encoder, complete the bottom half of the digit from it, and score the
+completions against two baselines."""
 
 import logging
-import math
 import time
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import torch
 
 from mnist_vae.analyses.latent import posterior_means
-from mnist_vae.densities import log_likelihood, log_prior, log_q
+from mnist_vae.densities import log_q
 from mnist_vae.inference.bounds import sample_diag_gaussian
-from mnist_vae.inference.streams import image_generator
+from mnist_vae.inference.svi import SVISettings, fit_posterior, joint_log_density
 from mnist_vae.model import N_PIXELS
-from mnist_vae.settings import FromConfig
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
 
 TOP = slice(0, N_PIXELS // 2)  # the first 14 of 28 rows
 BOTTOM = slice(N_PIXELS // 2, N_PIXELS)
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
-# Digits computed together; chunks start at multiples of it, so shards are made of whole chunks.
-DIGIT_CHUNK = 16
-
-
-@dataclass(frozen=True)
-class SVISettings(FromConfig):
-    samples: int = 10  # K, draws from q per ELBO estimate
-    steps: int = 300
-    learning_rate: float = 0.05
-    optimizer: Literal["adam", "sgd"] = "adam"
-    restarts: int = 4
-    candidates: int = 256  # prior draws per restart; the best by log p(z, top) starts it
-    initial_sigma: float = 0.1
-    final_samples: int = 200  # draws to score each restart once fitted
-    seed: int = 0
-
-
-def log_likelihood_top(x, z, decoder):
-    """log p(top half of x | z), decoding only the top 392 pixels.
-    x: (..., 784) or (..., 392), z: (..., Dz) -> (...)"""
-    return log_likelihood(x[..., TOP], decoder(z, pixels=TOP))
-
-
-def joint_log_density_top(x, z, decoder):
-    """log p(z, top half of x). x: (..., 784), z: (..., Dz) -> (...)"""
-    return log_prior(z) + log_likelihood_top(x, z, decoder)
-
-
-def per_digit_draws(digits, settings, latent_dim):
-    """Standard normal draws for each digit from its own stream.
-    -> candidates (N, R, C, Dz), steps (T, K, N, R, Dz), final (F, N, R, Dz)"""
-    r, k, t, f = settings.restarts, settings.samples, settings.steps, settings.final_samples
-    c = settings.candidates
-    sizes = [r * c * latent_dim, t * k * r * latent_dim, f * r * latent_dim]
-    draws = [
-        torch.randn(sum(sizes), generator=image_generator(settings.seed, int(d))).split(sizes)
-        for d in digits
-    ]
-    candidates, steps, final = (torch.stack(parts) for parts in zip(*draws, strict=True))
-    return (
-        candidates.view(-1, r, c, latent_dim),
-        steps.view(-1, t, k, r, latent_dim).permute(1, 2, 0, 3, 4),
-        final.view(-1, f, r, latent_dim).permute(1, 0, 2, 3),
-    )
-
-
-@torch.no_grad()
-def best_candidates(x, decoder, candidates, chunk=DIGIT_CHUNK):
-    """For each digit and restart, the prior draw with the highest log p(z, top half):
-    starting points near modes of the posterior, different for each restart.
-    x: (N, 784), candidates: (N, R, C, Dz) -> (N, R, Dz)"""
-    best = []
-    for x_chunk, z in zip(x.split(chunk), candidates.split(chunk), strict=True):
-        log_p = joint_log_density_top(x_chunk[:, None, None, :], z, decoder)
-        index = log_p.argmax(-1)[..., None, None].expand(-1, -1, 1, z.shape[-1])
-        best.append(z.gather(2, index).squeeze(2))
-    return torch.cat(best)
-
-
-def elbo_top(x, decoder, mu, log_sigma, eps):
-    """ELBO of q = N(mu, sigma²) for p(z | top half of x), from the standard draws eps.
-    x: (N, 784), mu, log_sigma: (N, R, Dz), eps: (K, N, R, Dz) -> (N, R)"""
-    z = mu + log_sigma.exp() * eps
-    x = x[:, None, :]
-    return (joint_log_density_top(x, z, decoder) - log_q(z, mu, log_sigma)).mean(0)
-
-
-def digit_chunks(x, mu, log_sigma, eps, size):
-    """The digits in chunks of `size`: x (N, 784), mu, log_sigma (N, R, Dz) and eps
-    (K, N, R, Dz) split alike. -> iterator of (x, mu, log_sigma, eps)"""
-    return zip(
-        x.split(size), mu.split(size), log_sigma.split(size), eps.split(size, dim=1), strict=True
-    )
-
-
-@torch.no_grad()
-def elbo_top_gradient(x, decoder, mu, log_sigma, eps, digit_chunk=DIGIT_CHUNK):
-    """Gradient of the loss -Σ ELBO_top (the sum over digits and restarts) with respect to
-    mu and log_sigma, written out by hand: two large products per chunk of digits, through
-    the decoder's top half and back, and no pass for the ELBO's value, which the steps do
-    not need. Chunks start at multiples of digit_chunk, so that a digit's gradient does
-    not depend on how many digits are fitted with it.
-    x: (N, 784), mu, log_sigma: (N, R, Dz), eps: (K, N, R, Dz) -> two (N, R, Dz)"""
-    hidden, out = decoder.hidden[0], decoder.out
-    w_top, b_top = out.weight[TOP], out.bias[TOP]
-    grads = []
-    for x_c, mu_c, log_sigma_c, eps_c in digit_chunks(x, mu, log_sigma, eps, digit_chunk):
-        sigma_c = log_sigma_c.exp()
-        z = mu_c + sigma_c * eps_c
-        h = torch.tanh(hidden(z))
-        # d loss / d logits = sigmoid(logits) - x; back through the decoder, and the prior
-        d_logits = torch.sigmoid(torch.nn.functional.linear(h, w_top, b_top))
-        d_logits.sub_(x_c[:, None, TOP])
-        d_z = (d_logits @ w_top).mul_(1 - h * h) @ hidden.weight + z
-        grads.append((d_z.mean(0), (d_z * eps_c).mean(0).mul_(sigma_c).sub_(1)))
-    return tuple(torch.cat(parts) for parts in zip(*grads, strict=True))
-
-
-def fit_top_half_posterior(x, decoder, digits, settings: SVISettings):
-    """Fit a factorised Gaussian q(z) to p(z | top half of x) for every digit at once,
-    from settings.restarts starting points each (the best of settings.candidates prior
-    draws by log p(z, top half)), keeping the restart with the best final ELBO.
-    x: (N, 784) on the CPU; digits: (N,) dataset indices, which seed each digit's stream.
-    -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
-    candidates, step_noise, final_noise = per_digit_draws(digits, settings, decoder.latent_dim)
-    mu = best_candidates(x, decoder, candidates)
-    log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
-    optimizer = OPTIMIZERS[settings.optimizer]([mu, log_sigma], lr=settings.learning_rate)
-    for step, eps in enumerate(step_noise, 1):
-        mu.grad, log_sigma.grad = elbo_top_gradient(x, decoder, mu, log_sigma, eps)
-        optimizer.step()
-        if step % max(1, settings.steps // 10) == 0:
-            elbo = elbo_top(x, decoder, mu, log_sigma, eps)
-            log.info("SVI step %d/%d: mean ELBO %.2f", step, settings.steps, elbo.mean().item())
-    with torch.no_grad():
-        restarts = torch.cat(
-            [
-                elbo_top(x_c, decoder, mu_c, log_sigma_c, eps_c)
-                for x_c, mu_c, log_sigma_c, eps_c in digit_chunks(
-                    x, mu, log_sigma, final_noise, DIGIT_CHUNK
-                )
-            ]
-        )
-        best = restarts.argmax(1)
-        pick = torch.arange(len(x))
-        return (
-            mu[pick, best],
-            log_sigma[pick, best],
-            restarts[pick, best],
-            restarts,
-        )
 
 
 @torch.no_grad()
@@ -217,7 +75,7 @@ def contour_grid(x, decoder, mu, log_sigma, markers, points=200, limit=8.0, drop
 
     axis = torch.linspace(-limit, limit, 161)
     coarse = plane(*torch.meshgrid(axis, axis, indexing="xy"))
-    log_p = joint_log_density_top(x, coarse, decoder)
+    log_p = joint_log_density(x, coarse, decoder, TOP)
     sigma = log_sigma[:2].exp()
     corners = torch.cat(
         [
@@ -232,7 +90,7 @@ def contour_grid(x, decoder, mu, log_sigma, markers, points=200, limit=8.0, drop
     z1 = torch.linspace(low[0] - pad, high[0] + pad, points)
     z2 = torch.linspace(low[1] - pad, high[1] + pad, points)
     fine = plane(*torch.meshgrid(z1, z2, indexing="xy"))
-    return z1, z2, joint_log_density_top(x, fine, decoder), log_q(fine, mu, log_sigma)
+    return z1, z2, joint_log_density(x, fine, decoder, TOP), log_q(fine, mu, log_sigma)
 
 
 def fit_digits(vae, x, digits, settings: SVISettings):
@@ -247,7 +105,7 @@ def fit_digits(vae, x, digits, settings: SVISettings):
             "digit": digits.numpy(),
             **{k: np.zeros(v, np.float32) for k, v in empty.items()},
         }, 0.0
-    mu, log_sigma, elbo, restarts = fit_top_half_posterior(x[digits], vae.decoder, digits, settings)
+    mu, log_sigma, elbo, restarts = fit_posterior(x[digits], vae.decoder, digits, settings, TOP)
     seconds = time.perf_counter() - start
     log.info(
         "Fitted q for %d digits x %d restarts in %.1f s", len(digits), settings.restarts, seconds
