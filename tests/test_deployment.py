@@ -6,7 +6,7 @@ import re
 import pytest
 from conftest import TINY_CONFIG, copy_workflow, snakemake
 
-from mnist_vae.pipeline.files import read_torch
+from mnist_vae.pipeline.torch_files import read_torch
 
 pytestmark = pytest.mark.workflow
 

@@ -1,6 +1,8 @@
 """Config resolution (mnist_vae.runs.config), as a tool outside Snakemake would use it."""
 
 import copy
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -58,3 +60,14 @@ def test_resolving_leaves_the_shared_sections_of_other_runs_alone():
     original = config(runs={"a": {"train": {"epochs": 9}}, "b": {}})
     runs = resolve_runs(copy.deepcopy(original), SCHEMA)
     assert runs["b"]["train"]["epochs"] == original["train"]["epochs"]
+
+
+def test_resolving_runs_imports_neither_torch_nor_pandas():
+    """The workflow resolves runs when Snakemake parses it: no second spent on imports."""
+    code = (
+        "import sys, mnist_vae.runs.config; print('torch' in sys.modules, 'pandas' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False"]

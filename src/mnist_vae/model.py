@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.files import read_torch, write_torch
+from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import FromConfig
 
 N_PIXELS = 28 * 28

@@ -18,7 +18,7 @@ from mnist_vae.gradients import elbo_and_gradients
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.model import VAE
-from mnist_vae.pipeline.files import read_torch, write_torch
+from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import FromConfig, is_planar
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow, snakemake
 
-from mnist_vae.pipeline.files import read_npz, read_torch
+from mnist_vae.pipeline.files import read_npz
+from mnist_vae.pipeline.torch_files import read_torch
 
 pytestmark = pytest.mark.workflow
 

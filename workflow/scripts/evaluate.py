@@ -4,9 +4,10 @@ import torch
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.evaluate import EvaluateSettings, test_metrics, train_elbo
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import read_csv, write_csv, write_json
+from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device
+from mnist_vae.pipeline.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)

@@ -4,8 +4,8 @@ import torch
 from mnist_vae.analyses.latent import posterior_means, project_2d, scatter_title
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import write_csv
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.plots import latent_scatter_figure, save
 
 with rule_logging(snakemake.log[0]):

@@ -1,5 +1,5 @@
-from mnist_vae.pipeline.files import read_csv
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.tables import read_csv
 from mnist_vae.plots import save, training_curves_figure
 
 HISTORY_COLUMNS = ("epoch", "train_elbo", "heldout_elbo", "heldout_log_px")

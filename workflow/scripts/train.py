@@ -5,10 +5,10 @@ import torch
 
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import ModelSettings, build_vae, save_model
-from mnist_vae.pipeline.files import write_csv
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, software_versions
 from mnist_vae.pipeline.sources import code_digest
+from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.train import TrainSettings, train
 
 with rule_logging(snakemake.log[0]):

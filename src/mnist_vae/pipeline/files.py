@@ -1,4 +1,5 @@
-"""Reading and writing the pipeline's files: every read checked, every write atomic.
+"""Reading and writing the pipeline's files: every read checked, every write atomic (JSON and
+.npz here; CSV tables in tables.py, PyTorch files in torch_files.py).
 
 A file is written to a temporary file beside it and renamed into place only when the
 writing succeeded, so a failure or a kill never leaves a half-written file under the
@@ -11,14 +12,11 @@ import errno
 import json
 import math
 import os
-import pickle
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import torch
 
 from mnist_vae.errors import DataError, OutputError
 
@@ -72,20 +70,9 @@ def write_json(path, data):
         f.write("\n")
 
 
-def write_csv(path, frame: pd.DataFrame, **options):
-    with atomic_write(path, "w") as f:
-        frame.to_csv(f, **options)
-
-
 def write_npz(path, **arrays):
     with atomic_write(path) as f:
         np.savez_compressed(f, **arrays)
-
-
-def write_torch(path, data):
-    """Tensors, numbers, strings and containers of them: what read_torch reads back."""
-    with atomic_write(path) as f:
-        torch.save(data, f)
 
 
 def read_json(path):
@@ -95,20 +82,6 @@ def read_json(path):
         raise DataError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise DataError(f"{path}: not a JSON file ({e})") from None
-
-
-def read_csv(path, columns=()):
-    """A CSV table that must have `columns`."""
-    try:
-        table = pd.read_csv(path)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise DataError(f"{path}: not a CSV table ({e})") from None
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise DataError(f"{path}: no column {', '.join(missing)}")
-    return table
 
 
 def read_npz(path, keys=None):
@@ -122,25 +95,3 @@ def read_npz(path, keys=None):
         raise DataError(f"{path}: no array {e}") from None
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as e:
         raise DataError(f"{path}: not a complete .npz file ({e})") from None
-
-
-def _first_sentence(error):
-    text = str(error).strip()
-    return text.split(". ")[0].splitlines()[0].rstrip(".") if text else type(error).__name__
-
-
-def read_torch(path, map_location="cpu"):
-    """A file written by write_torch, unpickling nothing but tensors and plain data
-    (weights_only): a crafted file cannot run code."""
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except pickle.UnpicklingError as e:
-        if "Weights only load failed" in str(e):
-            raise DataError(
-                f"{path}: holds objects other than tensors and plain data; not loaded"
-            ) from None
-        raise DataError(f"{path}: not a PyTorch file ({_first_sentence(e)})") from None
-    except Exception as e:  # torch.load fails on damaged bytes in many ways
-        raise DataError(f"{path}: not a complete PyTorch file ({_first_sentence(e)})") from None
