@@ -30,3 +30,13 @@ rule all:
     default_target: True
     input:
         final_outputs(),
+
+
+# One target per run: `snakemake run_<name>` builds that run and nothing else.
+for name in run_names():
+
+    rule:
+        name:
+            f"run_{name}"
+        input:
+            run_outputs(name),

@@ -9,7 +9,7 @@ import yaml
 from conftest import REPO, TINY_CONFIG
 
 from mnist_vae.errors import ConfigError, SettingError
-from mnist_vae.runs.config import merged, resolve_runs
+from mnist_vae.runs.config import merged, resolve_runs, sweep_runs
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 
@@ -71,3 +71,34 @@ def test_resolving_runs_imports_neither_torch_nor_pandas():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_sweep_expands_to_one_named_run_per_combination():
+    runs = sweep_runs("latent", {"model.latent_dim": [2, 5], "train.seed": [0, 1]})
+    assert list(runs) == ["latent-dz2-s0", "latent-dz2-s1", "latent-dz5-s0", "latent-dz5-s1"]
+    assert runs["latent-dz5-s1"] == {"model": {"latent_dim": 5}, "train": {"seed": 1}}
+
+
+def test_a_setting_without_a_short_name_is_named_by_its_last_key():
+    assert list(sweep_runs("lr", {"inpainting.learning_rate": [0.1]})) == ["lr-learning_rate0.1"]
+
+
+def test_sweep_runs_sit_beside_the_written_runs_with_the_shared_settings():
+    runs = resolve_runs(config(sweeps={"latent": {"model.latent_dim": [3, 4]}}), SCHEMA)
+    assert list(runs) == ["tiny", "latent-dz3", "latent-dz4"]
+    assert runs["latent-dz4"]["model"]["latent_dim"] == 4
+    assert runs["latent-dz4"]["train"]["epochs"] == runs["tiny"]["train"]["epochs"]
+
+
+def test_a_sweep_run_named_like_a_written_run_is_an_error():
+    clash = config(sweeps={"w": {"model.hidden_dim": [8]}}, runs={"w-h8": {}})
+    with pytest.raises(ConfigError, match=r"^config\.sweeps\.w: the run w-h8 is also defined"):
+        resolve_runs(clash, SCHEMA)
+
+
+def test_a_swept_value_the_schema_refuses_names_the_run():
+    bad = config(sweeps={"latent": {"model.latent_dim": [0]}})
+    with pytest.raises(
+        ConfigError, match=r"^config\.runs\.latent-dz0\.model\.latent_dim: 0 is less"
+    ):
+        resolve_runs(bad, SCHEMA)

@@ -5,6 +5,7 @@ import hashlib
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -273,3 +274,18 @@ def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
 def test_editing_the_densities_module_reruns_training_and_all_after_it(workdir):
     with edited(workdir / "src/mnist_vae/densities.py"):
         assert set(planned_jobs(workdir)) == AFTER_TRAINING
+
+
+def test_a_run_target_plans_that_run_and_nothing_else(fresh):
+    result = snakemake(fresh, "-n", "run_b", "--config", "runs={a: {}, b: {train: {seed: 3}}}")
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert planned["train"] == "1" and "run_b" in planned
+    assert "run_a" not in planned and "all" not in planned
+
+
+def test_a_sweep_plans_one_training_per_combination(fresh):
+    sweep = "sweeps={latent: {model.latent_dim: [2, 3], train.seed: [0, 1]}}"
+    result = snakemake(fresh, "-n", "--config", sweep)
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert planned["train"] == "5"  # tiny and the sweep's four
+    assert planned["manifold"] == "3"  # Dz = 2 only: tiny, latent-dz2-s0, latent-dz2-s1

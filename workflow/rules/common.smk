@@ -1,20 +1,21 @@
 import os
+import re
 import sys
 from pathlib import Path
 
 # The package of this checkout, wherever the environment's install of mnist_vae points:
-# for the imports below and, through PYTHONPATH, for every job's script, so that the code
-# that runs is the code whose files the rules track.
+# for the imports below and for every job's script, so that the code that runs is the
+# code whose files the rules track.
 PACKAGE_SOURCE = Path(str(workflow.current_basedir)).parents[1] / "src"
 sys.path.insert(0, str(PACKAGE_SOURCE))
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [str(PACKAGE_SOURCE), os.environ.get("PYTHONPATH")])
-)
+
+from mnist_vae.pipeline.sources import package_dependencies, put_first_for_jobs
+
+put_first_for_jobs(PACKAGE_SOURCE)
 
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.settings import is_planar
-from mnist_vae.pipeline.sources import package_dependencies
 from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, resolve_runs
 
 
@@ -44,7 +45,7 @@ cap_cores_to_the_machine()
 
 
 wildcard_constraints:
-    run="|".join(RUNS),
+    run="|".join(map(re.escape, RUNS)),
 
 
 def run_names():

@@ -5,6 +5,7 @@ run's overrides, and checked for what the schema cannot see. Imports no torch an
 no Snakemake workflow: a summary or compare tool resolves runs the same way."""
 
 import copy
+import itertools
 from pathlib import Path
 
 import jsonschema
@@ -69,6 +70,47 @@ def merged(base, override):
     return result
 
 
+# Short names of the settings swept most often, for readable run names; any other setting
+# is named by its last key (train.batch_size: 50 gives batch_size50).
+SHORT_NAMES = {
+    "model.latent_dim": "dz",
+    "model.hidden_dim": "h",
+    "train.seed": "s",
+    "train.epochs": "e",
+    "train.batch_size": "b",
+}
+
+
+def sweep_runs(name, grid):
+    """The runs of one sweep: one per combination of the values in `grid` ({"section.key":
+    [values]}), named from the sweep and the values. -> {run name: overrides}"""
+    keys = list(grid)
+    runs = {}
+    for values in itertools.product(*(grid[key] for key in keys)):
+        overrides, parts = {}, [name]
+        for key, value in zip(keys, values, strict=True):
+            *sections, leaf = key.split(".")
+            node = overrides
+            for section in sections:
+                node = node.setdefault(section, {})
+            node[leaf] = value
+            parts.append(f"{SHORT_NAMES.get(key, leaf)}{value}")
+        runs["-".join(parts)] = overrides
+    return runs
+
+
+def all_runs(config):
+    """The written runs and the runs every sweep expands to; a name given twice is an error.
+    -> {run name: overrides}"""
+    runs = dict(config["runs"])
+    for sweep, grid in config["sweeps"].items():
+        for name, overrides in sweep_runs(sweep, grid).items():
+            if name in runs:
+                raise ConfigError(f"config.sweeps.{sweep}: the run {name} is also defined elsewhere")
+            runs[name] = overrides
+    return runs
+
+
 def source_directory(data):
     """Where the IDX files the runs will use are read from."""
     return data["local_dir"] if data["source"] == "local" else RAW_MNIST
@@ -84,7 +126,7 @@ def resolve_runs(config, schema_path):
         name: validated(
             {**merged(shared, override), "runs": {name: {}}}, schema_path, f"config.runs.{name}"
         )
-        for name, override in config["runs"].items()
+        for name, override in all_runs(config).items()
     }
     check_data(config["data"], available_images(source_directory(config["data"])))
     for name, settings in runs.items():
