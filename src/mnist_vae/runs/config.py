@@ -106,7 +106,9 @@ def all_runs(config):
     for sweep, grid in config["sweeps"].items():
         for name, overrides in sweep_runs(sweep, grid).items():
             if name in runs:
-                raise ConfigError(f"config.sweeps.{sweep}: the run {name} is also defined elsewhere")
+                raise ConfigError(
+                    f"config.sweeps.{sweep}: the run {name} is also defined elsewhere"
+                )
             runs[name] = overrides
     return runs
 
