@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
@@ -217,19 +218,24 @@ def training_curves_figure(history):
             markersize=3,
             label="held-out log p(x), quadrature",
         )
-    ax.set_xlabel("epoch")
     ax.set_ylabel("nats per image")
-    ax.set_title("Bounds and exact log-likelihood during training")
-    low = min(history[c].iloc[len(history) // 10 :].min() for c in ("train_elbo", "heldout_elbo"))
-    high = monitored["heldout_log_px"].max() if exact else history["train_elbo"].max()
-    ax.set_ylim(low - 5, high + 5)
+    ax.set_title(
+        "Bounds and exact log-likelihood during training" if exact else "ELBO during training"
+    )
+    # The first tenth of training (far below the rest) is cut off below, nothing above.
+    drawn = ["train_elbo", "heldout_elbo"]
+    later = history[drawn].iloc[len(history) // 10 :]
+    high = max(history[drawn].max().max(), monitored["heldout_log_px"].max() if exact else -np.inf)
+    ax.set_ylim(later.min().min() - 5, high + 5)
     ax.legend()
     if exact:
         gap = monitored["heldout_log_px"] - monitored["heldout_elbo"]
         ax = axes[0, 1]
         ax.plot(monitored["epoch"], gap, "o-", markersize=3, color="tab:purple")
-        ax.set_xlabel("epoch")
         ax.set_ylabel("nats per image")
         ax.set_title("KL(q(z|x) ‖ p(z|x)) = log p(x) − ELBO, held-out")
+    for ax in axes.flat:
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
