@@ -24,6 +24,7 @@ include: "workflow/rules/samples.smk"
 include: "workflow/rules/latent.smk"
 include: "workflow/rules/interpolation.smk"
 include: "workflow/rules/inpainting.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:

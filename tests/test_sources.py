@@ -50,6 +50,7 @@ def test_only_the_figure_scripts_depend_on_plotting():
         "latent_scatter.py",
         "interpolation.py",
         "inpainting.py",
+        "summary.py",
     )
     assert all("plots.py" in dependencies(script) for script in figures)
     assert all("plots.py" not in dependencies(script) for script in ("train.py", "evaluate.py"))

@@ -24,6 +24,7 @@ FIGURE_RULES = {
     "latent_scatter",
     "interpolation",
     "inpainting",
+    "summary",
 }
 
 
@@ -112,7 +113,7 @@ def test_per_image_file_holds_the_gaps(workdir):
 
 
 def test_every_rule_leaves_a_log_and_a_benchmark(workdir):
-    for rule in ("download_mnist", "binarize"):
+    for rule in ("download_mnist", "binarize", "summary"):
         assert (workdir / f"logs/{rule}.log").exists()
         assert (workdir / f"benchmarks/{rule}.tsv").exists()
     for rule in ("train", "evaluate"):
@@ -143,6 +144,16 @@ def png_size(path):
 def test_every_figure_is_a_readable_png(workdir, figure):
     width, height = png_size(workdir / RUN / figure)
     assert 400 <= width <= 3000 and 250 <= height <= 3000
+
+
+def test_the_summary_has_a_row_per_run_with_its_metrics_and_readable_figures(workdir):
+    table = pd.read_csv(workdir / "results/summary.csv")
+    metrics = json.loads((workdir / RUN / "metrics.json").read_text())
+    assert table["run"].tolist() == ["tiny"]
+    assert table.loc[0, "test.elbo.mean"] == metrics["test"]["elbo"]["mean"]
+    for figure in ("latent_dimension.png", "training_curves.png"):
+        width, height = png_size(workdir / "results/summary" / figure)
+        assert 400 <= width <= 3000 and 250 <= height <= 3000
 
 
 def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):
@@ -208,10 +219,11 @@ def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
             assert np.array_equal(one[key], two[key])
 
 
-def test_changing_an_inpainting_setting_reruns_only_inpainting(workdir):
+def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_summary(workdir):
     assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
         "inpainting_fit": 2,
         "inpainting": 1,
+        "summary": 1,
         "all": 1,
     }
 
@@ -243,10 +255,11 @@ def test_second_run_has_nothing_to_do(workdir):
     assert planned_jobs(workdir) == {}
 
 
-def test_changing_an_evaluation_setting_reruns_only_evaluation(workdir):
+def test_changing_an_evaluation_setting_reruns_only_evaluation_and_the_summary(workdir):
     assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == {
         "evaluate_shard": 2,
         "evaluate": 1,
+        "summary": 1,
         "all": 1,
     }
 
@@ -258,12 +271,13 @@ def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
 
 def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
     with edited(workdir / "src/mnist_vae/evaluate.py"):
-        assert planned_jobs(workdir) == {"evaluate_shard": 2, "evaluate": 1, "all": 1}
+        planned = planned_jobs(workdir)
+    assert planned == {"evaluate_shard": 2, "evaluate": 1, "summary": 1, "all": 1}
 
 
 def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
     with edited(workdir / "src/mnist_vae/analyses/inpainting.py"):
-        assert set(planned_jobs(workdir)) == {"inpainting_fit", "inpainting", "all"}
+        assert set(planned_jobs(workdir)) == {"inpainting_fit", "inpainting", "summary", "all"}
 
 
 def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):

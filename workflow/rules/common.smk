@@ -17,6 +17,7 @@ from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.settings import is_planar
 from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, resolve_runs
+from mnist_vae.runs.summary import distinguishing_settings
 
 
 def resolved_runs():
@@ -125,4 +126,9 @@ def run_outputs(run):
 
 
 def final_outputs():
-    return [path for run in run_names() for path in run_outputs(run)]
+    """Every run's outputs and the summary across runs."""
+    return [path for run in run_names() for path in run_outputs(run)] + [
+        "results/summary.csv",
+        "results/summary/latent_dimension.png",
+        "results/summary/training_curves.png",
+    ]

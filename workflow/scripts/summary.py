@@ -1,0 +1,24 @@
+from mnist_vae.pipeline.files import read_json
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.tables import read_csv, write_csv
+from mnist_vae.plots import latent_dimension_figure, runs_training_curves_figure, save
+from mnist_vae.runs.summary import by_latent_dimension, summary_table
+
+METRICS = ("test.elbo.mean", "test.iwae.mean", "test.log_px_quadrature.mean")
+
+with rule_logging(snakemake.log[0]):
+    inputs, params = snakemake.input, snakemake.params
+    runs = {
+        name: {
+            "settings": settings,
+            "metrics": read_json(inputs.metrics[i]),
+            "inpainting": read_json(inputs.inpainting[i]),
+            "history": read_csv(inputs.history[i], ["epoch", "heldout_elbo", "seconds"]),
+        }
+        for i, (name, settings) in enumerate(params.settings.items())
+    }
+    table = summary_table(runs)
+    write_csv(snakemake.output.table, table, index=False)
+    save(latent_dimension_figure(by_latent_dimension(table, METRICS)), snakemake.output.latent)
+    histories = {name: run["history"] for name, run in runs.items()}
+    save(runs_training_curves_figure(histories), snakemake.output.curves)
