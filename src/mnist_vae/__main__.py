@@ -1,0 +1,31 @@
+"""python -m mnist_vae compare A B: the metrics that differ between two runs, results
+folders or git revisions."""
+
+import argparse
+import sys
+
+from mnist_vae.errors import InputError
+from mnist_vae.runs.compare import diff_table, read_side, render
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m mnist_vae")
+    commands = parser.add_subparsers(dest="command", required=True)
+    compare = commands.add_parser(
+        "compare", help="metrics that differ between two runs, folders or git revisions"
+    )
+    compare.add_argument("old", help="a run name, a results folder or a git revision")
+    compare.add_argument("new", help="the same, to compare with")
+    compare.add_argument("--run", default="assignment", help="the run, for git revisions")
+    compare.add_argument("--all", action="store_true", help="show unchanged metrics too")
+    compare.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    args = parser.parse_args(argv)
+    try:
+        old, new = (read_side(spec, args.run) for spec in (args.old, args.new))
+    except InputError as e:
+        sys.exit(f"error: {e}")
+    sys.stdout.write(render(diff_table(old, new, args.all), args.format))
+
+
+if __name__ == "__main__":
+    main()

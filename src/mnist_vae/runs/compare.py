@@ -1,0 +1,89 @@
+"""What changed between two runs, two results folders or two git revisions: every metric
+that differs, with old, new and delta, like `dvc metrics diff`. Imports no torch."""
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+from mnist_vae.errors import DataError
+from mnist_vae.runs.summary import flatten
+
+# The metrics files of a run, relative to its results folder, and their prefix in a diff.
+METRICS_FILES = {"metrics.json": "", "inpainting/inpainting_metrics.json": "inpainting."}
+
+
+def read_side(spec, run="assignment", results="results"):
+    """The flattened metrics of `spec`: a results folder (holding metrics.json), the name
+    of a run under `results`, or a git revision (its committed results/<run>/ files).
+    -> {"key": value}"""
+    folder = Path(spec)
+    if not (folder / "metrics.json").is_file():
+        folder = Path(results) / spec
+    if (folder / "metrics.json").is_file():
+        texts = {
+            name: (folder / name).read_text() for name in METRICS_FILES if (folder / name).is_file()
+        }
+        where = str(folder)
+    else:
+        texts = {name: _git_show(spec, f"{results}/{run}/{name}") for name in METRICS_FILES}
+        texts = {name: text for name, text in texts.items() if text is not None}
+        if "metrics.json" not in texts:
+            raise DataError(
+                f"{spec}: not a results folder, a run under {results}/, or a git revision "
+                f"with {results}/{run}/metrics.json committed"
+            )
+        where = f"{spec}:{results}/{run}"
+    values = {}
+    for name, text in texts.items():
+        try:
+            values.update(flatten(json.loads(text), METRICS_FILES[name]))
+        except ValueError as e:
+            raise DataError(f"{where}/{name}: not a JSON file ({e})") from None
+    return values
+
+
+def _git_show(revision, path):
+    result = subprocess.run(
+        ["git", "show", f"{revision}:{path}"], capture_output=True, text=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+def _delta(old, new):
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (old, new))
+    return new - old if numbers else None
+
+
+def diff_table(old, new, show_all=False):
+    """One row per key of either side whose value differs (every key with show_all):
+    key, old, new, delta (new - old where both are numbers). -> DataFrame sorted by key"""
+    rows = []
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key), new.get(key)
+        same = a == b or (
+            isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+        )
+        if show_all or not same:
+            rows.append({"key": key, "old": a, "new": b, "delta": _delta(a, b)})
+    return pd.DataFrame(rows, columns=["key", "old", "new", "delta"])
+
+
+def render(table, form="markdown"):
+    """The diff as a markdown table, CSV or JSON (records)."""
+    if form == "csv":
+        return table.to_csv(index=False)
+    if form == "json":
+        return table.to_json(orient="records", indent=2)
+    if table.empty:
+        return "No metric differs.\n"
+    cells = table.astype(object).where(table.notna(), "")
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + " --- |" * len(table.columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in cells.to_numpy()]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value):
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
