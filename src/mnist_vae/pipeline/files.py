@@ -64,9 +64,10 @@ def finite_or_none(value):
 
 
 def write_json(path, data):
-    """Strict JSON (RFC 8259): a value that is not a finite number is written as null."""
+    """Strict JSON (RFC 8259), keys sorted so that diffs stay small: a value that is not a
+    finite number is written as null."""
     with atomic_write(path, "w") as f:
-        json.dump(finite_or_none(data), f, indent=2, allow_nan=False)
+        json.dump(finite_or_none(data), f, indent=2, sort_keys=True, allow_nan=False)
         f.write("\n")
 
 
