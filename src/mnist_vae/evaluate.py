@@ -16,6 +16,7 @@ import torch
 from mnist_vae.inference.bounds import log_mean_exp, log_weights_from_draws
 from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
+from mnist_vae.pipeline.progress import progress
 from mnist_vae.pipeline.shards import shard_images
 from mnist_vae.settings import FromConfig, is_planar
 from mnist_vae.stats import summary
@@ -50,7 +51,8 @@ def bounds_per_image(vae, x, images, settings, purpose, iwae=True):
     n_draws = settings.elbo_samples + (settings.iwae_samples if iwae else 0)
     parts = {"elbo": [], "reconstruction": [], "kl": [], "iwae": []}
     blocks = _blocks(images, settings.batch_size)
-    for done, block in enumerate(blocks, 1):
+    bar = progress(blocks, desc=f"IWAE-{settings.iwae_samples}" if iwae else "ELBO", unit="block")
+    for done, block in enumerate(bar, 1):
         eps = image_normals((settings.seed, purpose), block, (n_draws, vae.latent_dim))
         log_lik, prior_minus_q = log_weights_from_draws(
             x[block.start : block.stop], vae, eps.to(x.device), settings.chunk_size

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from tqdm import tqdm
 
 from mnist_vae.errors import DataError, DivergenceError
 from mnist_vae.gradients import elbo_and_gradients
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.model import VAE
+from mnist_vae.pipeline.progress import progress
 from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import FromConfig, is_planar
 
@@ -128,12 +128,11 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
         log.info("Resuming from checkpoint %s after epoch %d", checkpoint, len(history))
 
     x_heldout = x_heldout[: settings.heldout_images]
-    epochs = tqdm(
+    epochs = progress(
         range(len(history) + 1, settings.epochs + 1),
         initial=len(history),
         total=settings.epochs,
         unit="epoch",
-        disable=not os.isatty(2),
     )
     for epoch in epochs:
         start = time.perf_counter()

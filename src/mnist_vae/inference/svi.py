@@ -18,6 +18,7 @@ import torch
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.inference.streams import image_generator
+from mnist_vae.pipeline.progress import progress
 from mnist_vae.settings import FromConfig
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS):
     mu = best_candidates(x, decoder, candidates, pixels)
     log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
     optimizer = OPTIMIZERS[settings.optimizer]([mu, log_sigma], lr=settings.learning_rate)
-    for step, eps in enumerate(step_noise, 1):
+    for step, eps in enumerate(progress(step_noise, desc="SVI", unit="step"), 1):
         mu.grad, log_sigma.grad = elbo_gradient(x, decoder, mu, log_sigma, eps, pixels)
         optimizer.step()
         if step % max(1, settings.steps // 10) == 0:
