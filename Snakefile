@@ -25,6 +25,7 @@ include: "workflow/rules/latent.smk"
 include: "workflow/rules/interpolation.smk"
 include: "workflow/rules/inpainting.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

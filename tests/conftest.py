@@ -34,6 +34,7 @@ RULES = (
     "inpainting_fit",
     "inpainting",
     "summary",
+    "provenance",
 )
 
 

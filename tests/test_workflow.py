@@ -156,6 +156,14 @@ def test_the_summary_has_a_row_per_run_with_its_metrics_and_readable_figures(wor
         assert 400 <= width <= 3000 and 250 <= height <= 3000
 
 
+def test_provenance_records_the_settings_hash_seeds_versions_and_rule_times(workdir):
+    record = json.loads((workdir / RUN / "provenance.json").read_text())
+    assert len(record["settings_sha256"]) == 64
+    assert record["seeds"]["train.seed"] == 0
+    assert record["versions"]["torch"] == torch.__version__
+    assert {"train", "evaluate", "evaluate_shard", "inpainting"} <= set(record["rule_seconds"])
+
+
 def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):
     history = pd.read_csv(workdir / RUN / "history.csv")
     assert history["heldout_log_px"].notna().all()
@@ -224,16 +232,19 @@ def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_summary(w
         "inpainting_fit": 2,
         "inpainting": 1,
         "summary": 1,
+        "provenance": 1,
         "all": 1,
     }
 
 
 def test_changing_the_sample_seed_reruns_only_the_samples(workdir):
-    assert planned_jobs(workdir, "--config", "samples={seed: 3}") == {"samples": 1, "all": 1}
+    planned = planned_jobs(workdir, "--config", "samples={seed: 3}")
+    assert planned == {"samples": 1, "provenance": 1, "all": 1}
 
 
 def test_changing_the_manifold_grid_reruns_only_the_manifold(workdir):
-    assert planned_jobs(workdir, "--config", "manifold={points: 7}") == {"manifold": 1, "all": 1}
+    planned = planned_jobs(workdir, "--config", "manifold={points: 7}")
+    assert planned == {"manifold": 1, "provenance": 1, "all": 1}
 
 
 def test_a_larger_latent_space_has_no_manifold(workdir):
@@ -260,6 +271,7 @@ def test_changing_an_evaluation_setting_reruns_only_evaluation_and_the_summary(w
         "evaluate_shard": 2,
         "evaluate": 1,
         "summary": 1,
+        "provenance": 1,
         "all": 1,
     }
 
@@ -272,17 +284,18 @@ def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
 def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
     with edited(workdir / "src/mnist_vae/evaluate.py"):
         planned = planned_jobs(workdir)
-    assert planned == {"evaluate_shard": 2, "evaluate": 1, "summary": 1, "all": 1}
+    assert planned == {"evaluate_shard": 2, "evaluate": 1, "summary": 1, "provenance": 1, "all": 1}
 
 
 def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
     with edited(workdir / "src/mnist_vae/analyses/inpainting.py"):
-        assert set(planned_jobs(workdir)) == {"inpainting_fit", "inpainting", "summary", "all"}
+        planned = set(planned_jobs(workdir))
+    assert planned == {"inpainting_fit", "inpainting", "summary", "provenance", "all"}
 
 
 def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
     with edited(workdir / "src/mnist_vae/plots.py"):
-        assert set(planned_jobs(workdir)) == FIGURE_RULES | {"all"}
+        assert set(planned_jobs(workdir)) == FIGURE_RULES | {"provenance", "all"}
 
 
 def test_editing_the_densities_module_reruns_training_and_all_after_it(workdir):

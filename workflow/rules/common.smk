@@ -108,8 +108,8 @@ def mnist_source_files(wildcards):
     return {}
 
 
-def run_outputs(run):
-    """Everything a run produces; the manifold only for a two-dimensional latent space."""
+def products(run):
+    """What a run's analyses produce; the manifold only for a two-dimensional latent space."""
     outputs = [
         f"results/{run}/history.csv",
         f"results/{run}/training_curves.png",
@@ -123,6 +123,15 @@ def run_outputs(run):
     if is_planar(latent_dim(run)):
         outputs.append(f"results/{run}/samples/manifold.png")
     return outputs
+
+
+def run_products(wildcards):
+    return products(wildcards.run)
+
+
+def run_outputs(run):
+    """Everything a run produces: its products and, written last, their provenance."""
+    return [*products(run), f"results/{run}/provenance.json"]
 
 
 def final_outputs():

@@ -1,4 +1,5 @@
 """What changed between two runs, two results folders or two git revisions: every metric
+and every provenance entry (settings hash, seeds, versions, git revision, rule times)
 that differs, with old, new and delta, like `dvc metrics diff`. Imports no torch."""
 
 import json
@@ -12,7 +13,11 @@ from mnist_vae.errors import DataError
 from mnist_vae.runs.summary import flatten
 
 # The metrics files of a run, relative to its results folder, and their prefix in a diff.
-METRICS_FILES = {"metrics.json": "", "inpainting/inpainting_metrics.json": "inpainting."}
+METRICS_FILES = {
+    "metrics.json": "",
+    "inpainting/inpainting_metrics.json": "inpainting.",
+    "provenance.json": "provenance.",
+}
 
 
 def read_side(spec, run="assignment", results="results"):

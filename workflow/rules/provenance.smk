@@ -1,0 +1,21 @@
+rule provenance:
+    input:
+        run_products,
+        code=code("provenance.py"),
+    output:
+        provenance="results/{run}/provenance.json",
+    log:
+        "logs/provenance/{run}.log",
+    benchmark:
+        "benchmarks/provenance/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        settings=lambda wildcards: RUNS[wildcards.run],
+        code_directory=os.path.relpath(PACKAGE_SOURCE.parent),
+    script:
+        "../scripts/provenance.py"
