@@ -16,6 +16,9 @@ from conftest import RULES, copy_workflow, planned_jobs, snakemake
 pytestmark = pytest.mark.workflow
 
 RUN = "results/tiny"
+# The tiny config's binarized data set, named by its settings.
+DATA_SET = "train300-test200-t0.5"
+BINARIZED = f"data/mnist/binarized-{DATA_SET}.npz"
 AFTER_TRAINING = set(RULES[RULES.index("train") :]) | {"all"}
 FIGURE_RULES = {
     "plot_history",
@@ -65,7 +68,7 @@ def test_download_copies_and_records_every_file(workdir):
 
 
 def test_binarized_data_has_the_configured_sizes(workdir):
-    with np.load(workdir / "data/mnist/binarized.npz") as data:
+    with np.load(workdir / BINARIZED) as data:
         assert data["x_train"].shape == (300, 784)
         assert data["x_test"].shape == (200, 784)
         assert data["y_train"].shape == (300,)
@@ -113,7 +116,7 @@ def test_per_image_file_holds_the_gaps(workdir):
 
 
 def test_every_rule_leaves_a_log_and_a_benchmark(workdir):
-    for rule in ("download_mnist", "binarize", "summary"):
+    for rule in ("download_mnist", "summary", f"binarize/{DATA_SET}"):
         assert (workdir / f"logs/{rule}.log").exists()
         assert (workdir / f"benchmarks/{rule}.tsv").exists()
     for rule in ("train", "evaluate"):
@@ -181,7 +184,7 @@ def test_latent_scatter_has_one_point_per_training_image(workdir):
     table = pd.read_csv(workdir / RUN / "latent/latent_means.csv")
     assert len(table) == 300
     assert list(table.columns) == ["image", "label", "z1", "z2", "plot_x", "plot_y"]
-    with np.load(workdir / "data/mnist/binarized.npz") as data:
+    with np.load(workdir / BINARIZED) as data:
         assert table["label"].tolist() == data["y_train"].tolist()
 
 
@@ -191,7 +194,7 @@ def test_interpolation_endpoints_decode_the_encoded_means(workdir):
     vae = load_model(workdir / RUN / "model.pt")
     with (
         np.load(workdir / RUN / "interpolation/interpolation.npz") as path,
-        np.load(workdir / "data/mnist/binarized.npz") as data,
+        np.load(workdir / BINARIZED) as data,
     ):
         pairs, means = path["pairs"], path["means"]
         assert pairs.shape == (3, 2) and means.shape == (3, 10, 784)
@@ -316,3 +319,10 @@ def test_a_sweep_plans_one_training_per_combination(fresh):
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert planned["train"] == "5"  # tiny and the sweep's four
     assert planned["manifold"] == "3"  # Dz = 2 only: tiny, latent-dz2-s0, latent-dz2-s1
+
+
+def test_runs_with_other_data_settings_get_their_own_data_set(fresh):
+    result = snakemake(fresh, "-n", "--config", "runs={small: {data: {n_train: 100}}}")
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert planned["binarize"] == "2" and planned["train"] == "2"
+    assert "data/mnist/binarized-train100-test200-t0.5.npz" in result.stdout

@@ -20,7 +20,7 @@ from mnist_vae.model import load_model
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
-    parser.add_argument("--data", default="data/mnist/binarized.npz")
+    parser.add_argument("--data", default="data/mnist/binarized-train10000-test10000-t0.5.npz")
     parser.add_argument("--digits", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

@@ -144,10 +144,10 @@ def test_a_truncated_model_fails_the_rules_that_read_it_in_one_line(finished, tm
 
 def test_a_truncated_binarized_file_fails_the_rules_that_read_it_in_one_line(finished, tmp_path):
     workdir = copy_of(finished, tmp_path / "w")
-    data = workdir / "data/mnist/binarized.npz"
+    data = workdir / "data/mnist/binarized-train300-test200-t0.5.npz"
     data.write_bytes(data.read_bytes()[:5000])
     result = snakemake(workdir, "-f", f"{RUN}/latent/latent_scatter.png", check=False)
-    one_line_error(result, "data/mnist/binarized.npz: not a complete .npz file")
+    one_line_error(result, "data/mnist/binarized-train300-test200-t0.5.npz: not a complete .npz")
 
 
 def test_an_unreadable_checkpoint_is_set_aside_and_training_runs(fresh):

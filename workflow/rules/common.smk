@@ -16,7 +16,7 @@ put_first_for_jobs(PACKAGE_SOURCE)
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.settings import is_planar
-from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, resolve_runs
+from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, data_key, resolve_runs
 from mnist_vae.runs.summary import distinguishing_settings
 
 
@@ -42,15 +42,36 @@ def cap_cores_to_the_machine():
 
 
 RUNS = resolved_runs()
+# The binarized data sets the runs need, by name.
+DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
 cap_cores_to_the_machine()
 
 
 wildcard_constraints:
     run="|".join(map(re.escape, RUNS)),
+    data_set="|".join(map(re.escape, DATA_SETS)),
 
 
 def run_names():
     return list(RUNS)
+
+
+def binarized_path(run):
+    """The binarized data set of `run`, named by its data settings."""
+    return f"data/mnist/binarized-{data_key(RUNS[run]['data'])}.npz"
+
+
+def run_data(wildcards):
+    return binarized_path(wildcards.run)
+
+
+def data_set_params(key):
+    """A params function giving one of a data set's settings."""
+
+    def params(wildcards):
+        return DATA_SETS[wildcards.data_set][key]
+
+    return params
 
 
 def run_config(run):

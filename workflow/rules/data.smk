@@ -30,11 +30,11 @@ rule binarize:
         **raw_mnist(RAW_MNIST),
         code=code("binarize.py"),
     output:
-        data="data/mnist/binarized.npz",
+        data="data/mnist/binarized-{data_set}.npz",
     log:
-        "logs/binarize.log",
+        "logs/binarize/{data_set}.log",
     benchmark:
-        "benchmarks/binarize.tsv"
+        "benchmarks/binarize/{data_set}.tsv"
     conda:
         "../envs/jobs.yaml"
     threads: 1
@@ -42,8 +42,8 @@ rule binarize:
         mem_mb=500,
         runtime=5,
     params:
-        threshold=config["data"]["threshold"],
-        n_train=config["data"]["n_train"],
-        n_test=config["data"]["n_test"],
+        threshold=data_set_params("threshold"),
+        n_train=data_set_params("n_train"),
+        n_test=data_set_params("n_test"),
     script:
         "../scripts/binarize.py"

@@ -1,7 +1,7 @@
 rule evaluate_shard:
     input:
         model=rules.train.output.model,
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("evaluate_shard.py"),
     output:
         per_image="results/{run}/evaluate/shards/{scatteritem}.csv",
@@ -25,7 +25,7 @@ rule evaluate:
     input:
         shards=gather.evaluate("results/{{run}}/evaluate/shards/{scatteritem}.csv"),
         model=rules.train.output.model,
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("evaluate.py"),
     output:
         metrics="results/{run}/metrics.json",

@@ -1,7 +1,7 @@
 rule inpainting_fit:
     input:
         model=rules.train.output.model,
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("inpainting_fit.py"),
     output:
         fit="results/{run}/inpainting/shards/{scatteritem}.npz",
@@ -25,7 +25,7 @@ rule inpainting:
     input:
         shards=gather.inpainting("results/{{run}}/inpainting/shards/{scatteritem}.npz"),
         model=rules.train.output.model,
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("inpainting.py"),
     output:
         metrics="results/{run}/inpainting/inpainting_metrics.json",

@@ -1,7 +1,7 @@
 rule interpolation:
     input:
         model=rules.train.output.model,
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("interpolation.py"),
     output:
         figure=report(

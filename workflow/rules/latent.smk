@@ -1,7 +1,7 @@
 rule latent_scatter:
     input:
         model=rules.train.output.model,
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("latent_scatter.py"),
     output:
         figure=report(

@@ -1,6 +1,6 @@
 rule train:
     input:
-        data=rules.binarize.output.data,
+        data=run_data,
         code=code("train.py"),
     output:
         model="results/{run}/model.pt",

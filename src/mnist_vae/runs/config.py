@@ -113,6 +113,12 @@ def all_runs(config):
     return runs
 
 
+def data_key(data):
+    """The name of a binarized data set, from the settings that make it, e.g.
+    train10000-test10000-t0.5: data sets of different settings live side by side."""
+    return f"train{data['n_train']}-test{data['n_test']}-t{data['threshold']:g}"
+
+
 def source_directory(data):
     """Where the IDX files the runs will use are read from."""
     return data["local_dir"] if data["source"] == "local" else RAW_MNIST
@@ -130,7 +136,8 @@ def resolve_runs(config, schema_path):
         )
         for name, override in all_runs(config).items()
     }
-    check_data(config["data"], available_images(source_directory(config["data"])))
+    available = available_images(source_directory(config["data"]))
     for name, settings in runs.items():
+        check_data(settings["data"], available, f"config.runs.{name}.data")
         check_run(settings, f"config.runs.{name}")
     return runs

@@ -33,14 +33,13 @@ def available_images(directory):
     return counts
 
 
-def check_data(data, available):
+def check_data(data, available, where="config.data"):
     """data.n_train and data.n_test against the images the source holds (where known)."""
     for split, count in available.items():
         wanted = data[f"n_{split}"]
         if wanted > count:
             raise SettingError(
-                f"config.data.n_{split}: {wanted} is more than the {count} {split} images "
-                "of the source"
+                f"{where}.n_{split}: {wanted} is more than the {count} {split} images of the source"
             )
 
 
