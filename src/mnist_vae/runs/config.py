@@ -137,6 +137,7 @@ def resolve_runs(config, schema_path):
         for name, override in all_runs(config).items()
     }
     available = available_images(source_directory(config["data"]))
+    check_data(config["data"], available)
     for name, settings in runs.items():
         check_data(settings["data"], available, f"config.runs.{name}.data")
         check_run(settings, f"config.runs.{name}")
