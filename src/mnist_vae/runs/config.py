@@ -5,6 +5,7 @@ run's overrides, and checked for what the schema cannot see. Imports no torch an
 no Snakemake workflow: a summary or compare tool resolves runs the same way."""
 
 import copy
+import functools
 import itertools
 from pathlib import Path
 
@@ -46,10 +47,16 @@ def read_strings_as_declared_types(settings, validator):
                 parent[key] = value
 
 
+@functools.cache
+def schema_validator(schema_path):
+    """The schema at `schema_path`, parsed once: resolving runs validates every run."""
+    return jsonschema.Draft202012Validator(yaml.safe_load(Path(schema_path).read_text()))
+
+
 def validated(settings, schema_path, where="config"):
     """`settings` checked against the schema, then its defaults filled in (in place).
     -> settings; ConfigError naming the first bad key otherwise"""
-    validator = jsonschema.Draft202012Validator(yaml.safe_load(Path(schema_path).read_text()))
+    validator = schema_validator(str(schema_path))
     read_strings_as_declared_types(settings, validator)
     error = jsonschema.exceptions.best_match(validator.iter_errors(settings))
     if error is not None:
