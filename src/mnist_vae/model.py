@@ -61,6 +61,11 @@ class VAE(nn.Module):
         return self.settings.latent_dim
 
 
+def weights_finite(vae):
+    """Whether every weight and bias is a finite number."""
+    return all(p.isfinite().all() for p in vae.parameters())
+
+
 def build_vae(settings: ModelSettings, seed) -> VAE:
     """A freshly initialised VAE whose weights depend on `seed` alone (global RNG untouched)."""
     with torch.random.fork_rng(devices=[]):
@@ -85,6 +90,6 @@ def load_model(path, device="cpu") -> VAE:
     except (TypeError, KeyError, RuntimeError) as e:
         reason = str(e).strip().splitlines()[0]
         raise DataError(f"{path}: not a model this pipeline wrote ({reason})") from None
-    if not all(p.isfinite().all() for p in vae.parameters()):
+    if not weights_finite(vae):
         raise DataError(f"{path}: the model's weights are not all finite")
     return vae.to(device).eval().requires_grad_(False)

@@ -16,7 +16,7 @@ from mnist_vae.errors import DataError, DivergenceError
 from mnist_vae.gradients import elbo_and_gradients
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
-from mnist_vae.model import VAE
+from mnist_vae.model import VAE, weights_finite
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import FromConfig, is_planar
@@ -62,10 +62,6 @@ def _load_checkpoint(path, key):
         log.info("Checkpoint %s is from other settings, data or code: starting afresh", path)
         return None
     return state
-
-
-def _all_finite(vae):
-    return all(p.isfinite().all() for p in vae.parameters())
 
 
 @torch.no_grad()
@@ -138,7 +134,7 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
         start = time.perf_counter()
         generators = shuffle_generator, noise_generator
         train_elbo = train_epoch(vae, optimizer, x_train, settings.batch_size, *generators)
-        if not (math.isfinite(train_elbo) and _all_finite(vae)):
+        if not (math.isfinite(train_elbo) and weights_finite(vae)):
             kept = f"; the checkpoint after epoch {epoch - 1} is kept" if epoch > 1 else ""
             raise DivergenceError(
                 f"train: the ELBO or the weights became non-finite in epoch {epoch}{kept}"
