@@ -271,10 +271,9 @@ def latent_dimension_figure(stats):
     ax.minorticks_off()
     ax.set_xlabel("latent dimension Dz")
     ax.set_ylabel("nats per test image")
-    ax.set_title(
-        f"Test bounds against latent dimension (mean over up to {int(runs.max())} runs per Dz,"
-        " bars: range)"
-    )
+    most = int(runs.max())
+    spread = "one run per Dz" if most == 1 else f"mean over up to {most} runs per Dz, bars: range"
+    ax.set_title(f"Test bounds against latent dimension ({spread})")
     ax.legend()
     fig.tight_layout()
     return fig
