@@ -9,7 +9,14 @@ import yaml
 from conftest import REPO, TINY_CONFIG
 
 from mnist_vae.errors import ConfigError, SettingError
-from mnist_vae.runs.config import merged, resolve_runs, sweep_runs
+from mnist_vae.runs.config import (
+    changed_settings,
+    merged,
+    resolve_runs,
+    runs_changed_unasked,
+    runs_named_in,
+    sweep_runs,
+)
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 
@@ -102,3 +109,26 @@ def test_a_swept_value_the_schema_refuses_names_the_run():
         ConfigError, match=r"^config\.runs\.latent-dz0\.model\.latent_dim: 0 is less"
     ):
         resolve_runs(bad, SCHEMA)
+
+
+def test_a_config_without_runs_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match=r"^config\.runs: no runs"):
+        resolve_runs(config(runs={}) | {"runs": {}}, SCHEMA)
+
+
+def test_changed_settings_are_named_by_dotted_keys():
+    old = {"train": {"epochs": 3, "quadrature": {"points": 41}}, "model": {"latent_dim": 2}}
+    new = {"train": {"epochs": 4, "quadrature": {"points": 81}}, "model": {"latent_dim": 2}}
+    assert changed_settings(old, new) == ["train.epochs", "train.quadrature.points"]
+
+
+def test_a_config_names_its_written_and_swept_runs():
+    named = runs_named_in({"runs": {"a": {}}, "sweeps": {"s": {"train.seed": [0, 1]}}})
+    assert named == {"a", "s-s0", "s-s1"}
+
+
+def test_runs_changed_unasked_leaves_out_the_runs_asked_for():
+    before = resolve_runs(config(runs={"a": {}, "b": {}}), SCHEMA)
+    after = resolve_runs(config(train={"epochs": 5}, runs={"a": {}, "b": {}}), SCHEMA)
+    changed = runs_changed_unasked(before, after, asked={"b"})
+    assert changed == {"tiny": ["train.epochs"], "a": ["train.epochs"]}

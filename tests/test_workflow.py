@@ -326,3 +326,29 @@ def test_runs_with_other_data_settings_get_their_own_data_set(fresh):
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert planned["binarize"] == "2" and planned["train"] == "2"
     assert "data/mnist/binarized-train100-test200-t0.5.npz" in result.stdout
+
+
+def test_a_config_file_may_not_change_runs_it_does_not_name(fresh):
+    (fresh / "mine.yaml").write_text("train: {epochs: 1}\nruns: {mine: {}}\n")
+    result = snakemake(fresh, "-n", "--configfile", "mine.yaml", check=False)
+    assert result.returncode != 0
+    assert (
+        "error: --configfile mine.yaml changes train.epochs of tiny, which it does not name"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_a_config_file_replacing_the_workflow_config_builds_only_its_runs(fresh):
+    (fresh / "mine.yaml").write_text("train: {epochs: 1}\nruns: {mine: {}}\n")
+    result = snakemake(fresh, "-n", "--replace-workflow-config", "--configfile", "mine.yaml")
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert planned["train"] == "1"
+    assert "results/mine/model.pt" in result.stdout and "results/tiny/" not in result.stdout
+
+
+def test_a_config_file_naming_the_runs_it_changes_is_taken(fresh):
+    (fresh / "mine.yaml").write_text("train: {epochs: 1}\nruns: {tiny: {}, mine: {}}\n")
+    result = snakemake(fresh, "-n", "--configfile", "mine.yaml")
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert planned["train"] == "2"

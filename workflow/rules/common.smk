@@ -1,7 +1,11 @@
+import copy
 import os
 import re
 import sys
 from pathlib import Path
+
+import yaml
+from snakemake.utils import update_config
 
 # The package of this checkout, wherever the environment's install of mnist_vae points:
 # for the imports below and for every job's script, so that the code that runs is the
@@ -16,16 +20,60 @@ put_first_for_jobs(PACKAGE_SOURCE)
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.settings import is_planar
-from mnist_vae.runs.config import RAW_MNIST, RUN_SECTIONS, data_key, resolve_runs
+from mnist_vae.runs.config import (
+    RAW_MNIST,
+    RUN_SECTIONS,
+    data_key,
+    resolve_runs,
+    runs_changed_unasked,
+    runs_named_in,
+)
 from mnist_vae.runs.summary import distinguishing_settings
+
+
+def resolved(config):
+    return resolve_runs(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 
 def resolved_runs():
     """Every run's settings (mnist_vae.runs.config); a bad config is one line, no job run."""
     try:
-        return resolve_runs(config, workflow.source_path("../schemas/config.schema.yaml"))
+        return resolved(config)
     except SettingError as e:
         sys.exit(f"error: {e}")  # one line, no Snakemake stack
+
+
+def refuse_config_files_changing_other_runs(runs):
+    """Snakemake merges `--configfile my.yaml` into config.yaml, so my.yaml's shared
+    settings would also change config.yaml's runs and silently rebuild their results.
+    Refuse in one line when they would, unless my.yaml names those runs itself;
+    `--replace-workflow-config` builds my.yaml's runs alone."""
+    settings = workflow.config_settings
+    given = {Path(path).absolute() for path in settings.configfiles}
+    if not given or settings.replace_workflow_config:
+        return
+    own = [path for path in workflow.configfiles if Path(path).absolute() not in given]
+    files = {path: yaml.safe_load(Path(path).read_text()) or {} for path in given}
+    command_line = copy.deepcopy(dict(settings.config))
+    before = {}
+    for path in own:
+        update_config(before, yaml.safe_load(Path(path).read_text()) or {})
+    update_config(before, command_line)
+    asked = set().union(*map(runs_named_in, [*files.values(), command_line]))
+    try:
+        changed = runs_changed_unasked(resolved(before), runs, asked)
+    except SettingError:
+        return  # config.yaml and --config alone are not a valid config: nothing to keep
+    if changed:
+        names = ", ".join(changed)
+        keys = list(dict.fromkeys(key for keys in changed.values() for key in keys))
+        keys = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        sources = " ".join(sorted(path.name for path in given))
+        sys.exit(
+            f"error: --configfile {sources} changes {keys} of {names}, which it does not "
+            f"name: add --replace-workflow-config to build only its runs, or name {names} "
+            "under its runs to change them"
+        )
 
 
 def cap_cores_to_the_machine():
@@ -42,6 +90,7 @@ def cap_cores_to_the_machine():
 
 
 RUNS = resolved_runs()
+refuse_config_files_changing_other_runs(RUNS)
 # The binarized data sets the runs need, by name.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
 cap_cores_to_the_machine()

@@ -117,7 +117,41 @@ def all_runs(config):
                     f"config.sweeps.{sweep}: the run {name} is also defined elsewhere"
                 )
             runs[name] = overrides
+    if not runs:
+        raise ConfigError("config.runs: no runs: name at least one under runs or sweeps")
     return runs
+
+
+def runs_named_in(config):
+    """The runs a config (a file, before merging) writes out or sweeps over. -> {name}"""
+    names = set(config.get("runs") or {})
+    for sweep, grid in (config.get("sweeps") or {}).items():
+        names.update(sweep_runs(sweep, grid))
+    return names
+
+
+def changed_settings(old, new, prefix=""):
+    """The settings, as dotted keys, whose values differ between two runs. -> [key]"""
+    keys = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, dict) and isinstance(after, dict):
+            keys += changed_settings(before, after, f"{prefix}{key}.")
+        elif before != after:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def runs_changed_unasked(runs_before, runs, asked):
+    """The runs of `runs_before` that are not in `asked` but whose settings `runs` changes:
+    what merging another config file would do to the runs it does not name.
+    -> {run: [changed keys]}"""
+    changed = {}
+    for name, settings in runs_before.items():
+        keys = changed_settings(settings, runs[name]) if name not in asked else []
+        if keys:
+            changed[name] = keys
+    return changed
 
 
 def data_key(data):
