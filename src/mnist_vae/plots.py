@@ -16,6 +16,7 @@ from mnist_vae.settings import is_planar  # noqa: E402
 
 DPI = 150
 SIDE = 28
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def save(fig, path):
@@ -177,7 +178,8 @@ def contours_figure(panels, latent_dim):
     )
     title = "Posterior over z given the top half: contours at 10⁻⁴, 10⁻³, 10⁻², 0.1, 0.5, 0.9 of each peak"
     if not is_planar(latent_dim):
-        title += f"\n(a slice through q's mean: z₃…z{latent_dim} held fixed)"
+        last = str(latent_dim).translate(SUBSCRIPT_DIGITS)
+        title += f"\n(a slice through q's mean: z₃…z{last} held fixed)"
     fig.suptitle(title, fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
