@@ -24,8 +24,14 @@ include: "workflow/rules/samples.smk"
 include: "workflow/rules/latent.smk"
 include: "workflow/rules/interpolation.smk"
 include: "workflow/rules/inpainting.smk"
+include: "workflow/rules/metrics.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
+
+
+if REPORTING:
+    # The workflow description's table of headline numbers (workflow/report/workflow.rst).
+    config["report_headline"] = report_headline()
 
 
 rule all:

@@ -33,6 +33,7 @@ RULES = (
     "interpolation",
     "inpainting_fit",
     "inpainting",
+    "metrics_page",
     "summary",
     "provenance",
 )

@@ -230,10 +230,11 @@ def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
             assert np.array_equal(one[key], two[key])
 
 
-def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_summary(workdir):
+def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_tables(workdir):
     assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
         "inpainting_fit": 2,
         "inpainting": 1,
+        "metrics_page": 1,
         "summary": 1,
         "provenance": 1,
         "all": 1,
@@ -269,10 +270,11 @@ def test_second_run_has_nothing_to_do(workdir):
     assert planned_jobs(workdir) == {}
 
 
-def test_changing_an_evaluation_setting_reruns_only_evaluation_and_the_summary(workdir):
+def test_changing_an_evaluation_setting_reruns_only_evaluation_and_the_tables(workdir):
     assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == {
         "evaluate_shard": 2,
         "evaluate": 1,
+        "metrics_page": 1,
         "summary": 1,
         "provenance": 1,
         "all": 1,
@@ -287,18 +289,34 @@ def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
 def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
     with edited(workdir / "src/mnist_vae/evaluate.py"):
         planned = planned_jobs(workdir)
-    assert planned == {"evaluate_shard": 2, "evaluate": 1, "summary": 1, "provenance": 1, "all": 1}
+    assert planned == {
+        "evaluate_shard": 2,
+        "evaluate": 1,
+        "metrics_page": 1,
+        "summary": 1,
+        "provenance": 1,
+        "all": 1,
+    }
 
 
 def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
     with edited(workdir / "src/mnist_vae/analyses/inpainting.py"):
         planned = set(planned_jobs(workdir))
-    assert planned == {"inpainting_fit", "inpainting", "summary", "provenance", "all"}
+    assert planned == {
+        "inpainting_fit",
+        "inpainting",
+        "metrics_page",
+        "summary",
+        "provenance",
+        "all",
+    }
 
 
 def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
+    # and the metrics page, which reads the metrics that inpainting writes with its figures
     with edited(workdir / "src/mnist_vae/plots.py"):
-        assert set(planned_jobs(workdir)) == FIGURE_RULES | {"provenance", "all"}
+        planned = set(planned_jobs(workdir))
+    assert planned == FIGURE_RULES | {"metrics_page", "provenance", "all"}
 
 
 def test_editing_the_densities_module_reruns_training_and_all_after_it(workdir):

@@ -76,6 +76,15 @@ def refuse_config_files_changing_other_runs(runs):
         )
 
 
+def reporting():
+    """Whether this snakemake writes a report (--report) instead of running jobs. Snakemake
+    tells a Snakefile so nowhere while parsing it but in its arguments."""
+    arguments = sys.argv[1:]
+    return "--report-after-run" not in arguments and any(
+        argument == "--report" or argument.startswith("--report=") for argument in arguments
+    )
+
+
 def cap_cores_to_the_machine():
     """Snakemake takes --cores at its word: --cores 4 on a 2-core machine runs two 2-thread
     jobs at once, 4 threads on 2 cores, each slower than alone. When jobs run on this
@@ -91,6 +100,7 @@ def cap_cores_to_the_machine():
 
 RUNS = resolved_runs()
 refuse_config_files_changing_other_runs(RUNS)
+REPORTING = reporting()
 # The binarized data sets the runs need, by name.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
 cap_cores_to_the_machine()
@@ -189,6 +199,7 @@ def products(run):
         f"results/{run}/latent/latent_scatter.png",
         f"results/{run}/interpolation/interpolation.png",
         f"results/{run}/inpainting/inpainting_metrics.json",
+        f"results/{run}/metrics.html",
     ]
     if is_planar(latent_dim(run)):
         outputs.append(f"results/{run}/samples/manifold.png")
@@ -204,10 +215,40 @@ def run_outputs(run):
     return [*products(run), f"results/{run}/provenance.json"]
 
 
+SUMMARY = [
+    "results/summary.csv",
+    "results/summary/summary.html",
+    "results/summary/latent_dimension.png",
+    "results/summary/training_curves.png",
+]
+
+
+def finished_runs():
+    """The runs whose every output exists (provenance.json is written last)."""
+    return [run for run in run_names() if Path(f"results/{run}/provenance.json").exists()]
+
+
+def summarised_runs():
+    """The runs the summary and the default target cover: every run, but in a report only the
+    finished ones, so that a report can be made while some runs are unbuilt."""
+    return finished_runs() if REPORTING else run_names()
+
+
 def final_outputs():
     """Every run's outputs and the summary across runs."""
-    return [path for run in run_names() for path in run_outputs(run)] + [
-        "results/summary.csv",
-        "results/summary/latent_dimension.png",
-        "results/summary/training_curves.png",
-    ]
+    runs = summarised_runs()
+    summary = [] if REPORTING and not Path(SUMMARY[1]).exists() else SUMMARY
+    return [path for run in runs for path in run_outputs(run)] + summary
+
+
+def report_headline():
+    """The headline numbers of the finished runs, for the report's description."""
+    from mnist_vae.pipeline.files import read_json
+    from mnist_vae.runs.report import headline_rows
+
+    runs = finished_runs()
+    if len(runs) < len(RUNS):
+        unfinished = ", ".join(run for run in RUNS if run not in runs)
+        logger.warning(f"The report leaves out the runs not finished: {unfinished}")
+    metrics = {run: read_json(f"results/{run}/metrics.json") for run in runs}
+    return headline_rows(metrics, {run: latent_dim(run) for run in runs})

@@ -29,7 +29,12 @@ rule evaluate:
         code=code("evaluate.py"),
     output:
         metrics="results/{run}/metrics.json",
-        per_image="results/{run}/test_per_image.csv",
+        per_image=report(
+            "results/{run}/test_per_image.csv",
+            caption="../report/test_per_image.rst",
+            category="Metrics",
+            subcategory="{run}",
+        ),
     log:
         "logs/evaluate/{run}.log",
     benchmark:

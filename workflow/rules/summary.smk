@@ -1,24 +1,33 @@
 rule summary:
     input:
-        metrics=expand("results/{run}/metrics.json", run=run_names()),
-        inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=run_names()),
-        history=expand("results/{run}/history.csv", run=run_names()),
+        metrics=expand("results/{run}/metrics.json", run=summarised_runs()),
+        inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=summarised_runs()),
+        history=expand("results/{run}/history.csv", run=summarised_runs()),
         code=code("summary.py"),
     output:
         table=report(
             "results/summary.csv",
+            caption="../report/summary_csv.rst",
+            category="Summary",
+            labels={"content": "every setting and metric (CSV)"},
+        ),
+        page=report(
+            "results/summary/summary.html",
             caption="../report/summary_table.rst",
             category="Summary",
+            labels={"content": "headline numbers"},
         ),
         latent=report(
             "results/summary/latent_dimension.png",
             caption="../report/summary_latent_dimension.rst",
             category="Summary",
+            labels={"content": "bounds against latent dimension"},
         ),
         curves=report(
             "results/summary/training_curves.png",
             caption="../report/summary_training_curves.rst",
             category="Summary",
+            labels={"content": "training curves"},
         ),
     log:
         "logs/summary.log",
@@ -33,6 +42,6 @@ rule summary:
     params:
         # Only what tells the runs apart: a setting of one run that no other changes
         # does not rerun the summary.
-        settings=distinguishing_settings(RUNS),
+        settings=distinguishing_settings({run: RUNS[run] for run in summarised_runs()}),
     script:
         "../scripts/summary.py"

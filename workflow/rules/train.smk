@@ -4,7 +4,12 @@ rule train:
         code=code("train.py"),
     output:
         model="results/{run}/model.pt",
-        history="results/{run}/history.csv",
+        history=report(
+            "results/{run}/history.csv",
+            caption="../report/history.rst",
+            category="Metrics",
+            subcategory="{run}",
+        ),
     log:
         "logs/train/{run}.log",
     benchmark:

@@ -1,7 +1,8 @@
-from mnist_vae.pipeline.files import read_json
+from mnist_vae.pipeline.files import read_json, write_text
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.plots import latent_dimension_figure, runs_training_curves_figure, save
+from mnist_vae.runs.report import summary_page
 from mnist_vae.runs.summary import by_latent_dimension, summary_table
 
 METRICS = ("test.elbo.mean", "test.iwae.mean", "test.log_px_quadrature.mean")
@@ -19,6 +20,8 @@ with rule_logging(snakemake.log[0]):
     }
     table = summary_table(runs)
     write_csv(snakemake.output.table, table, index=False)
+    settings = list(next(iter(params.settings.values())))
+    write_text(snakemake.output.page, summary_page(table, settings))
     save(latent_dimension_figure(by_latent_dimension(table, METRICS)), snakemake.output.latent)
     histories = {name: run["history"] for name, run in runs.items()}
     save(runs_training_curves_figure(histories), snakemake.output.curves)

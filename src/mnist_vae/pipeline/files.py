@@ -71,6 +71,12 @@ def write_json(path, data):
         f.write("\n")
 
 
+def write_text(path, text):
+    """`text` as UTF-8, whatever the locale."""
+    with atomic_write(path) as f:
+        f.write(text.encode("utf-8"))
+
+
 def write_npz(path, **arrays):
     with atomic_write(path) as f:
         np.savez_compressed(f, **arrays)

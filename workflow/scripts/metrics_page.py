@@ -1,0 +1,14 @@
+from mnist_vae.pipeline.files import read_json, write_text
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.tables import read_csv
+from mnist_vae.runs.report import run_metrics_page
+
+with rule_logging(snakemake.log[0]):
+    inputs = snakemake.input
+    page = run_metrics_page(
+        snakemake.wildcards.run,
+        read_json(inputs.metrics),
+        read_json(inputs.inpainting),
+        read_csv(inputs.history, ["epoch", "train_elbo", "heldout_elbo", "seconds"]),
+    )
+    write_text(snakemake.output.page, page)
