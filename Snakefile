@@ -29,6 +29,8 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
 
 
+say_what_latent_dimensions_skip()
+
 if REPORTING:
     # The workflow description's table of headline numbers (workflow/report/workflow.rst).
     config["report_headline"] = report_headline()

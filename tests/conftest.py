@@ -33,6 +33,7 @@ RULES = (
     "interpolation",
     "inpainting_fit",
     "inpainting",
+    "inpainting_contours",
     "metrics_page",
     "summary",
     "provenance",

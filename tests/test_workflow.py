@@ -27,6 +27,7 @@ FIGURE_RULES = {
     "latent_scatter",
     "interpolation",
     "inpainting",
+    "inpainting_contours",
     "summary",
 }
 
@@ -234,6 +235,7 @@ def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_tables(wo
     assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
         "inpainting_fit": 2,
         "inpainting": 1,
+        "inpainting_contours": 1,
         "metrics_page": 1,
         "summary": 1,
         "provenance": 1,
@@ -305,6 +307,7 @@ def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
     assert planned == {
         "inpainting_fit",
         "inpainting",
+        "inpainting_contours",
         "metrics_page",
         "summary",
         "provenance",
@@ -370,3 +373,11 @@ def test_a_config_file_naming_the_runs_it_changes_is_taken(fresh):
     result = snakemake(fresh, "-n", "--configfile", "mine.yaml")
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert planned["train"] == "2"
+
+
+def test_a_one_dimensional_latent_space_skips_the_plane_figures_and_says_why(fresh):
+    result = snakemake(fresh, "-n", "--config", "runs={line: {model: {latent_dim: 1}}}")
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert planned["train"] == "2"  # tiny and line
+    assert planned["latent_scatter"] == planned["inpainting_contours"] == "1"  # tiny only
+    assert "Dz = 1 (line): no latent scatter or inpainting contours" in result.stdout

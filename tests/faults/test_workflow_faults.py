@@ -99,7 +99,6 @@ def test_outputs_get_the_mode_the_umask_gives(finished):
             "evaluate={device: tpu}",
             "config.evaluate.device: 'tpu' is not one of ['auto', 'cpu', 'cuda']",
         ),
-        ("model={latent_dim: 1}", "config.runs.tiny.model.latent_dim: 1 is not supported"),
         (
             "interpolation={pairs: 46}",
             "config.runs.tiny.interpolation.pairs: 46 is more than the 45 pairs",

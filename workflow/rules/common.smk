@@ -189,21 +189,40 @@ def mnist_source_files(wildcards):
 
 
 def products(run):
-    """What a run's analyses produce; the manifold only for a two-dimensional latent space."""
+    """What a run's analyses produce: the figures of a plane in the latent space only where
+    it has one (see say_what_latent_dimensions_skip), the manifold only where it is one."""
     outputs = [
         f"results/{run}/history.csv",
         f"results/{run}/training_curves.png",
         f"results/{run}/metrics.json",
         f"results/{run}/test_per_image.csv",
         f"results/{run}/samples/samples.png",
-        f"results/{run}/latent/latent_scatter.png",
         f"results/{run}/interpolation/interpolation.png",
         f"results/{run}/inpainting/inpainting_metrics.json",
         f"results/{run}/metrics.html",
     ]
+    if latent_dim(run) >= 2:
+        outputs.append(f"results/{run}/latent/latent_scatter.png")
+        outputs.append(f"results/{run}/inpainting/contours.png")
     if is_planar(latent_dim(run)):
         outputs.append(f"results/{run}/samples/manifold.png")
     return outputs
+
+
+def say_what_latent_dimensions_skip():
+    """One line for the runs whose latent dimension leaves analyses out, and why."""
+    line = {
+        "one": "no latent scatter or inpainting contours (they draw a plane of the latent "
+        "space), no manifold and no exact log p(x) (they need Dz = 2)",
+        "more": "no manifold and no exact log p(x), which need Dz = 2; IWAE is their best " "bound",
+    }
+    groups = {}
+    for run in RUNS:
+        if not is_planar(latent_dim(run)):
+            groups.setdefault("one" if latent_dim(run) == 1 else "more", []).append(run)
+    for group, runs in groups.items():
+        dims = ", ".join(sorted({str(latent_dim(run)) for run in runs}, key=int))
+        logger.info(f"Dz = {dims} ({', '.join(runs)}): {line[group]}")
 
 
 def run_products(wildcards):

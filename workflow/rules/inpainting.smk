@@ -30,12 +30,6 @@ rule inpainting:
     output:
         metrics="results/{run}/inpainting/inpainting_metrics.json",
         fit="results/{run}/inpainting/inpainting_fit.npz",
-        contours=report(
-            "results/{run}/inpainting/contours.png",
-            caption="../report/inpainting_contours.rst",
-            category="Inpainting",
-            subcategory="{run}",
-        ),
         completions=report(
             "results/{run}/inpainting/completions.png",
             caption="../report/inpainting_completions.rst",
@@ -56,3 +50,32 @@ rule inpainting:
         settings=section_params("inpainting"),
     script:
         "../scripts/inpainting.py"
+
+
+rule inpainting_contours:
+    input:
+        fit=rules.inpainting.output.fit,
+        model=rules.train.output.model,
+        data=run_data,
+        code=code("inpainting_contours.py"),
+    output:
+        contours=report(
+            "results/{run}/inpainting/contours.png",
+            caption="../report/inpainting_contours.rst",
+            category="Inpainting",
+            subcategory="{run}",
+        ),
+    log:
+        "logs/inpainting_contours/{run}.log",
+    benchmark:
+        "benchmarks/inpainting_contours/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        examples=lambda wildcards: run_config(wildcards.run)["inpainting"]["contour_examples"],
+    script:
+        "../scripts/inpainting_contours.py"

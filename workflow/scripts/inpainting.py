@@ -1,12 +1,12 @@
 import numpy as np
 import torch
 
-from mnist_vae.analyses.inpainting import completion, completion_metrics, contour_panels
+from mnist_vae.analyses.inpainting import completion, completion_metrics
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz, write_json, write_npz
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.plots import completions_figure, contours_figure, save
+from mnist_vae.plots import completions_figure, save
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
@@ -35,6 +35,3 @@ with rule_logging(snakemake.log[0]):
         completions_figure(x[:examples].numpy(), completed.numpy(), labels[:examples]),
         snakemake.output.completions,
     )
-
-    panels = contour_panels(vae, x, labels, fit, section["contour_examples"])
-    save(contours_figure(panels, vae.latent_dim), snakemake.output.contours)

@@ -51,12 +51,7 @@ def _at_most(key, value, limit, what):
 
 def check_run(settings, where="config"):
     """One run's resolved settings (data and every run section) against each other."""
-    data, model = settings["data"], settings["model"]
-    if model["latent_dim"] < 2:
-        raise SettingError(
-            f"{where}.model.latent_dim: {model['latent_dim']} is not supported: the latent "
-            "scatter and the inpainting contours need at least 2 dimensions"
-        )
+    data = settings["data"]
     test_images = "the {limit} test images kept (data.n_test)"
     _at_most(
         f"{where}.train.heldout_images",

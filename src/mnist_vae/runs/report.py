@@ -17,17 +17,18 @@ p.note { color: #555; font-size: 0.9em; max-width: 48em; }
 """
 
 
-def plus_minus(stat, digits=2):
-    """{"mean": m, "sem": s} -> "m ± s" in nats (None or a missing stat -> "")."""
+def plus_minus(stat, digits=2, scale=1):
+    """{"mean": m, "sem": s} -> "m ± s", both times `scale`; without a mean "", without a
+    standard error (one image) the mean alone."""
     if not stat or stat.get("mean") is None:
         return ""
-    text = f"{stat['mean']:.{digits}f}"
-    return text if stat.get("sem") is None else f"{text} ± {stat['sem']:.{digits}f}"
+    text = f"{scale * stat['mean']:.{digits}f}"
+    return text if stat.get("sem") is None else f"{text} ± {scale * stat['sem']:.{digits}f}"
 
 
 def percent(stat):
     """A pixel accuracy {"mean", "sem"} as "89.2 ± 0.3 %"."""
-    return f"{100 * stat['mean']:.1f} ± {100 * stat['sem']:.1f} %"
+    return f"{plus_minus(stat, digits=1, scale=100)} %"
 
 
 def test_metrics_table(metrics):

@@ -1,0 +1,78 @@
+"""The numbers of the report as HTML tables (mnist_vae.runs.report)."""
+
+import pandas as pd
+
+from mnist_vae.runs.report import headline_rows, percent, plus_minus, run_metrics_page
+
+
+def stat(mean, sem=0.5):
+    return {"mean": mean, "sem": sem}
+
+
+def metrics(log_px):
+    return {
+        "test": {
+            "n_images": 200,
+            "elbo_samples_per_image": 2,
+            "elbo": stat(-156.07, 0.66),
+            "reconstruction": stat(-150.0),
+            "kl": stat(6.0),
+            "iwae": {"k": 5000, **stat(-148.77, 0.6)},
+            "log_px_quadrature": log_px,
+            "gap_log_px_minus_elbo": stat(15.3) if log_px else None,
+            "gap_log_px_minus_iwae": stat(8.0) if log_px else None,
+        },
+        "train": {"elbo": stat(-139.33)},
+    }
+
+
+INPAINTING = {
+    "n_digits": 1000,
+    **{
+        method: {"bottom_log_likelihood": stat(-91.8), "pixel_accuracy": stat(0.892, 0.003)}
+        for method in ("svi", "encoder_zeroed_bottom", "pixel_mean")
+    },
+}
+HISTORY = pd.DataFrame(
+    {
+        "epoch": [1, 2],
+        "train_elbo": [-200.0, -190.0],
+        "heldout_elbo": [-199.0, -189.0],
+        "heldout_log_px": [float("nan"), -180.0],
+        "seconds": [0.5, 0.5],
+    }
+)
+
+
+def test_a_mean_without_a_standard_error_is_shown_alone():
+    assert plus_minus({"mean": -91.84, "sem": None}) == "-91.84"
+    assert plus_minus({"mean": -91.84, "sem": 1.5}) == "-91.84 ± 1.50"
+    assert percent({"mean": 0.892, "sem": None}) == "89.2 %"
+
+
+def test_the_metrics_page_shows_the_exact_log_likelihood_where_there_is_one():
+    page = run_metrics_page(
+        "a", metrics({"mean": -140.76, "sem": 0.49, "points_per_axis": 401}), INPAINTING, HISTORY
+    )
+    assert "log p(x), exact by quadrature (401² points)" in page
+    assert "-140.76 ± 0.49" in page and "-156.07 ± 0.66" in page
+
+
+def test_the_metrics_page_of_a_larger_latent_space_has_the_bounds_only():
+    page = run_metrics_page("b", metrics(None), INPAINTING, HISTORY)
+    assert "quadrature" not in page and "IWAE bound, k = 5000" in page
+
+
+def test_headline_rows_mark_a_missing_exact_likelihood():
+    rows = headline_rows({"b": metrics(None)}, {"b": 5})
+    assert rows == [
+        {
+            "run": "b",
+            "latent_dim": "5",
+            "elbo": "-156.07 ± 0.66",
+            "iwae": "-148.77 ± 0.60",
+            "iwae_k": "5000",
+            "log_px": "–",
+            "n_images": "200",
+        }
+    ]
