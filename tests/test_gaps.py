@@ -8,14 +8,14 @@ from mnist_vae.analyses.gaps import GapSettings, gap_summary, inference_gaps
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.svi import SVISettings
 
-SVI = SVISettings(steps=150, restarts=2, samples=10, final_samples=100)
+SETTINGS = GapSettings(svi=SVISettings(steps=150, restarts=2, final_samples=100))
 
 
 @pytest.fixture(scope="module")
 def gaps(trained_vae, test_images):
     x = test_images[:16]
     log_px, _ = log_marginal_quadrature(x, trained_vae.decoder, limit=8.0, points=301)
-    return inference_gaps(trained_vae, x, np.arange(16), log_px.numpy(), SVI, GapSettings())
+    return inference_gaps(trained_vae, x, np.arange(16), log_px.numpy(), SETTINGS)
 
 
 def test_the_optimal_gaussian_is_no_worse_than_the_encoders_on_any_image(gaps):

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from conftest import REPO
 
+from mnist_vae.analyses.gaps import GapSettings
 from mnist_vae.evaluate import EvaluateSettings
 from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.inference.svi import SVISettings
@@ -19,6 +20,7 @@ SETTINGS = {
     "train": TrainSettings,
     "evaluate": EvaluateSettings,
     "inpainting": SVISettings,
+    "gaps": GapSettings,
 }
 
 

@@ -28,6 +28,7 @@ FIGURE_RULES = {
     "interpolation",
     "inpainting",
     "inpainting_contours",
+    "gaps",
     "summary",
 }
 
@@ -143,6 +144,7 @@ def png_size(path):
         "interpolation/interpolation.png",
         "inpainting/contours.png",
         "inpainting/completions.png",
+        "gaps/gaps.png",
     ],
 )
 def test_every_figure_is_a_readable_png(workdir, figure):
@@ -172,6 +174,17 @@ def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):
     history = pd.read_csv(workdir / RUN / "history.csv")
     assert history["heldout_log_px"].notna().all()
     assert (history["heldout_log_px"] >= history["heldout_elbo"] - 1).all()
+
+
+def test_the_inference_gap_is_split_for_the_configured_test_images(workdir):
+    gaps = json.loads((workdir / RUN / "gaps/gaps.json").read_text())
+    per_image = pd.read_csv(workdir / RUN / "gaps/gaps_per_image.csv")
+    metrics = pd.read_csv(workdir / RUN / "test_per_image.csv").set_index("image")
+    assert gaps["n_images"] == len(per_image) == 20
+    assert np.allclose(per_image["log_px"], metrics.loc[per_image["image"], "log_px"])
+    total = gaps["approximation_gap"]["mean"] + gaps["amortization_gap"]["mean"]
+    assert math.isclose(total, gaps["total_gap"]["mean"])
+    assert sum(flag["count"] for flag in gaps["flagged"].values()) == 0
 
 
 def test_samples_are_ten_means_and_ten_binary_images(workdir):
@@ -276,6 +289,7 @@ def test_changing_an_evaluation_setting_reruns_only_evaluation_and_the_tables(wo
     assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == {
         "evaluate_shard": 2,
         "evaluate": 1,
+        "gaps": 1,
         "metrics_page": 1,
         "summary": 1,
         "provenance": 1,
@@ -294,6 +308,7 @@ def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir
     assert planned == {
         "evaluate_shard": 2,
         "evaluate": 1,
+        "gaps": 1,
         "metrics_page": 1,
         "summary": 1,
         "provenance": 1,

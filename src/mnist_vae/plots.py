@@ -295,3 +295,52 @@ def runs_training_curves_figure(histories):
     ax.legend(fontsize=7, ncol=max(1, len(histories) // 12), loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def gaps_figure(table, x, worst=6):
+    """The inference gap of each image, sorted, split into its approximation and
+    amortization parts, and the images with the largest gaps.
+    table: inference_gaps' rows; x: (N, 784) the same images in the same order"""
+    order = np.argsort((table["approximation_gap"] + table["amortization_gap"]).to_numpy())
+    approximation = table["approximation_gap"].to_numpy()[order]
+    amortization = table["amortization_gap"].to_numpy()[order]
+    fig = plt.figure(figsize=(12, 5.2))
+    grid = fig.add_gridspec(2, 2 + worst // 2, width_ratios=[6, 0.3] + [1] * (worst // 2))
+    ax = fig.add_subplot(grid[:, 0])
+    rank = np.arange(1, len(order) + 1)
+    ax.fill_between(
+        rank,
+        0,
+        approximation,
+        step="mid",
+        color="tab:purple",
+        alpha=0.8,
+        label=f"approximation: log p(x) − ELBO(q*), mean {approximation.mean():.2f}",
+    )
+    ax.fill_between(
+        rank,
+        approximation,
+        approximation + amortization,
+        step="mid",
+        color="tab:orange",
+        alpha=0.8,
+        label=f"amortization: ELBO(q*) − ELBO(q_φ), mean {amortization.mean():.2f}",
+    )
+    ax.set_xlabel("test images, sorted by log p(x) − ELBO(q_φ)")
+    ax.set_ylabel("nats")
+    ax.set_xlim(1, max(len(order), 2))
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_title(f"Where the ELBO loses, per image ({len(order)} test images)")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    for k, i in enumerate(order[::-1][:worst]):
+        cell = fig.add_subplot(grid[k // (worst // 2), 2 + k % (worst // 2)])  # by rows
+        row = table.iloc[i]
+        show_digit(
+            cell,
+            x[i],
+            f"image {int(row['image'])}\napprox. {row['approximation_gap']:.1f}\n"
+            f"amort. {row['amortization_gap']:.1f}",
+        )
+    fig.suptitle("Inference gap = approximation gap + amortization gap (exact log p(x), Dz = 2)")
+    fig.tight_layout()
+    return fig

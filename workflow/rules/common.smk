@@ -206,6 +206,7 @@ def products(run):
         outputs.append(f"results/{run}/inpainting/contours.png")
     if is_planar(latent_dim(run)):
         outputs.append(f"results/{run}/samples/manifold.png")
+        outputs.append(f"results/{run}/gaps/gaps.json")
     return outputs
 
 

@@ -12,7 +12,7 @@ flagged, counted and reported, never dropped.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ class GapSettings(FromConfig):
     images: int = 1000  # the first test images decomposed
     hermite_points: int = 16  # Gauss–Hermite nodes per latent axis for each ELBO
     tolerance: float = 0.05  # nats a gap may fall below zero by numerical error
+    svi: SVISettings = field(default_factory=lambda: SVISettings(restarts=2))
 
 
 def optimal_gaussians(vae, x, images, settings: SVISettings):
@@ -43,12 +44,12 @@ def optimal_gaussians(vae, x, images, settings: SVISettings):
     return mu, log_sigma
 
 
-def inference_gaps(vae, x, images, log_px, svi: SVISettings, settings: GapSettings):
+def inference_gaps(vae, x, images, log_px, settings: GapSettings):
     """The decomposition for each image. x: (N, 784); log_px: (N,) exact log p(x)
     -> DataFrame, one row per image"""
     with torch.no_grad():
         mu_encoder, log_sigma_encoder = vae.encoder(x)
-    mu, log_sigma = optimal_gaussians(vae, x, images, svi)
+    mu, log_sigma = optimal_gaussians(vae, x, images, settings.svi)
     points = settings.hermite_points
     elbo_encoder = gauss_hermite_elbo(x, vae.decoder, mu_encoder, log_sigma_encoder, points)
     elbo_optimal = gauss_hermite_elbo(x, vae.decoder, mu.detach(), log_sigma.detach(), points)
@@ -77,14 +78,14 @@ FLAGS = {
 }
 
 
-def gap_summary(table, iwae=None):
-    """Means ± standard errors over the images, and the flagged images counted.
-    iwae: None or the images' IWAE bounds (N,) -> dict for gaps.json"""
+def gap_summary(table):
+    """Means ± standard errors over the images (of their IWAE bound too, where the table
+    has it), and the flagged images counted. -> dict for gaps.json"""
     columns = ["log_px", "elbo_optimal", "elbo_encoder", "approximation_gap", "amortization_gap"]
     means = {column: summary(table[column].to_numpy()) for column in columns}
     means["total_gap"] = summary((table["log_px"] - table["elbo_encoder"]).to_numpy())
-    if iwae is not None:
-        means["iwae"] = summary(np.asarray(iwae, dtype=np.float64))
+    if "iwae" in table:
+        means["iwae"] = summary(table["iwae"].to_numpy())
     means["n_images"] = len(table)
     means["flagged"] = {}
     for flag, meaning in FLAGS.items():

@@ -25,6 +25,7 @@ RUN_SECTIONS = (
     "latent_scatter",
     "interpolation",
     "inpainting",
+    "gaps",
 )
 # Where download_mnist puts the IDX files.
 RAW_MNIST = "data/mnist/raw"

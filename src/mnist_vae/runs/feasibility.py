@@ -61,6 +61,7 @@ def check_run(settings, where="config"):
     )
     inpainting = settings["inpainting"]
     _at_most(f"{where}.inpainting.digits", inpainting["digits"], data["n_test"], test_images)
+    _at_most(f"{where}.gaps.images", settings["gaps"]["images"], data["n_test"], test_images)
     for key in ("examples", "contour_examples"):
         _at_most(
             f"{where}.inpainting.{key}",

@@ -1,0 +1,29 @@
+rule gaps:
+    input:
+        model=rules.train.output.model,
+        data=run_data,
+        per_image=rules.evaluate.output.per_image,
+        code=code("gaps.py"),
+    output:
+        summary="results/{run}/gaps/gaps.json",
+        per_image="results/{run}/gaps/gaps_per_image.csv",
+        figure=report(
+            "results/{run}/gaps/gaps.png",
+            caption="../report/gaps.rst",
+            category="Inference gaps",
+            subcategory="{run}",
+        ),
+    log:
+        "logs/gaps/{run}.log",
+    benchmark:
+        "benchmarks/gaps/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
+    threads: 2
+    resources:
+        mem_mb=1000,
+        runtime=minutes(15),
+    params:
+        settings=section_params("gaps"),
+    script:
+        "../scripts/gaps.py"
