@@ -12,10 +12,13 @@ from mnist_vae.analyses.inpainting import (
     completion,
     completion_metrics,
     contour_grid,
+    exact_completion_metrics,
     fit_digits,
     pixel_accuracy,
 )
 from mnist_vae.densities import log_likelihood, log_prior
+from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
+from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
 from mnist_vae.inference.svi import (
     ALL_PIXELS,
     SVISettings,
@@ -156,3 +159,23 @@ def test_a_digit_fit_does_not_depend_on_the_shard_that_holds_it(trained_vae, tes
     apart = [fit_digits(trained_vae, x, range(start, 80), FAST)[0] for start in (0, 48)]
     for key in ("mu", "log_sigma", "elbo"):
         assert np.array_equal(together[key][48:], apart[1][key])
+
+
+def test_the_exact_posterior_is_no_further_than_a_kl_of_zero_from_any_fitted_q(
+    trained_vae, test_images
+):
+    x = test_images[:8]
+    fit, _ = fit_digits(trained_vae, x, np.arange(8), SVISettings(steps=50, restarts=2))
+    mu, log_sigma = torch.from_numpy(fit["mu"]), torch.from_numpy(fit["log_sigma"])
+    log_p_top, _ = log_marginal_quadrature(x, trained_vae.decoder, 8.0, 201, pixels=TOP)
+    kl = log_p_top - gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma, pixels=TOP)
+    assert (kl > -0.01).all()
+
+
+def test_the_exact_completion_is_scored_like_the_others(trained_vae, test_images):
+    x = test_images[:8]
+    fit, _ = fit_digits(trained_vae, x, np.arange(8), SVISettings(steps=20, restarts=1))
+    metrics = exact_completion_metrics(trained_vae, x, fit, QuadratureGrid(8.0, 101))
+    assert 0.5 < metrics["exact"]["pixel_accuracy"]["mean"] <= 1
+    assert metrics["exact"]["joint_bottom_log_likelihood"]["mean"] < 0
+    assert metrics["svi_kl_to_exact_posterior"]["mean"] > 0

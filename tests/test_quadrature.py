@@ -3,7 +3,12 @@ import math
 import torch
 
 from mnist_vae.inference.bounds import iwae_bound, log_marginal_prior_sampling
-from mnist_vae.inference.quadrature import every_other_node, latent_grid, log_marginal_quadrature
+from mnist_vae.inference.quadrature import (
+    every_other_node,
+    latent_grid,
+    log_marginal_quadrature,
+    posterior_predictive,
+)
 from mnist_vae.model import ModelSettings, build_vae
 
 
@@ -89,3 +94,16 @@ def test_refining_the_grid_changes_log_px_by_little(trained_vae, test_images):
     assert (
         exact(test_images, trained_vae.decoder, 401) - exact(test_images, trained_vae.decoder, 801)
     ).abs().max() < 0.01
+
+
+def test_the_posterior_predictive_of_a_pixel_is_a_ratio_of_two_marginals(trained_vae, test_images):
+    x, top, pixel = test_images[:3].clone(), torch.arange(392), 500
+    probabilities, log_p_top = posterior_predictive(
+        x, trained_vae.decoder, 8.0, 101, observed=top, predicted=torch.tensor([pixel])
+    )
+    x[:, pixel] = 1
+    with_pixel = torch.cat([top, torch.tensor([pixel])])
+    log_p_both, _ = log_marginal_quadrature(
+        x, trained_vae.decoder, 8.0, 101, half_grid=False, pixels=with_pixel
+    )
+    assert torch.allclose(probabilities[:, 0], (log_p_both - log_p_top).exp(), rtol=1e-5)

@@ -1,12 +1,14 @@
 import numpy as np
 import torch
 
-from mnist_vae.analyses.inpainting import completion, completion_metrics
+from mnist_vae.analyses.inpainting import completion, completion_metrics, exact_completion_metrics
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz, write_json, write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.plots import completions_figure, save
+from mnist_vae.settings import is_planar
 
 with rule_logging(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
@@ -26,6 +28,9 @@ with rule_logging(snakemake.log[0]):
         section["completion_samples"],
     )
     metrics["fit_seconds"] = float(sum(s["seconds"] for s in shards))
+    if is_planar(vae.latent_dim):
+        grid = QuadratureGrid.from_config(section["quadrature"])
+        metrics.update(exact_completion_metrics(vae, x[fit["digit"]], fit, grid))
     write_json(snakemake.output.metrics, metrics)
     write_npz(snakemake.output.fit, labels=labels, bottom=bottom, **fit)
 

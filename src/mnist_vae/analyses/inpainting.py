@@ -1,6 +1,7 @@
 """Inpainting: infer p(z | top half of x) by per-image SVI (mnist_vae.inference.svi),
 without the encoder, complete the bottom half of the digit from it, and score the
-completions against two baselines."""
+completions against two baselines and, for Dz = 2, against the model's exact Bayes
+completion by quadrature."""
 
 import logging
 import time
@@ -11,6 +12,8 @@ import torch
 from mnist_vae.analyses.latent import posterior_means
 from mnist_vae.densities import log_q
 from mnist_vae.inference.bounds import sample_diag_gaussian
+from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
+from mnist_vae.inference.quadrature import log_marginal_quadrature, posterior_predictive
 from mnist_vae.inference.svi import SVISettings, fit_posterior, joint_log_density
 from mnist_vae.model import N_PIXELS
 from mnist_vae.stats import summary
@@ -146,6 +149,29 @@ def completion_metrics(vae, x, x_train, fit, seed, completion_samples):
         },
     }
     return metrics, predictions["svi"].numpy()
+
+
+def exact_completion_metrics(vae, x, fit, grid, hermite_points=16):
+    """The model's Bayes-optimal completion as the reference for Dz = 2, by quadrature:
+    the posterior predictive of each bottom pixel given the top half, scored like the
+    other completions; the exact log p(bottom | top) = log p(x) − log p(top), a joint
+    probability (not per pixel); and how far each fitted q is from p(z | top half):
+    KL(q ‖ p(z | top)) = log p(top) − ELBO(q), the ELBO by Gauss–Hermite quadrature.
+    x: (N, 784) in the order of fit; grid: a QuadratureGrid -> metrics dict"""
+    bottom, log_p_top = posterior_predictive(
+        x, vae.decoder, grid.limit, grid.points, observed=TOP, predicted=BOTTOM
+    )
+    log_px, _ = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points, half_grid=False)
+    mu, log_sigma = torch.from_numpy(fit["mu"]), torch.from_numpy(fit["log_sigma"])
+    elbo = gauss_hermite_elbo(x, vae.decoder, mu, log_sigma, hermite_points, pixels=TOP)
+    return {
+        "exact": {
+            "bottom_log_likelihood": summary(bottom_log_likelihood(x, bottom.float())),
+            "pixel_accuracy": summary(pixel_accuracy(x, bottom.float())),
+            "joint_bottom_log_likelihood": summary(log_px - log_p_top),
+        },
+        "svi_kl_to_exact_posterior": summary(log_p_top - elbo),
+    }
 
 
 def contour_panels(vae, x, labels, fit, n):

@@ -17,6 +17,8 @@ import torch.nn.functional as F
 from mnist_vae.densities import log_prior
 from mnist_vae.settings import FromConfig
 
+ALL = slice(None)
+
 
 @dataclass(frozen=True)
 class QuadratureGrid(FromConfig):
@@ -43,9 +45,9 @@ def every_other_node(points):
 
 @torch.no_grad()
 def log_marginal_quadrature(
-    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True
+    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL
 ):
-    """log p(x) by quadrature over [-limit, limit]² with points² nodes, and (when
+    """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
     `half_grid`, else NaN) the same on the subgrid of every other node.
     x: (N, 784) -> (N,), (N,) float64
 
@@ -56,18 +58,16 @@ def log_marginal_quadrature(
     """
     grid, log_cell_area = latent_grid(limit, points)
     grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
-    x = x.float()
-    out = decoder.out
+    x = x.float()[:, pixels]
+    weight, bias = decoder.out.weight[pixels], decoder.out.bias[pixels]
     blocks = [
-        (block, x[block] @ out.weight, x[block] @ out.bias)
+        (block, x[block] @ weight, x[block] @ bias)
         for block in torch.arange(x.shape[0], device=x.device).split(block_size)
     ]
     log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
     for z, coarse in zip(grid.split(grid_chunk), coarse_nodes.split(grid_chunk), strict=True):
         hidden = decoder.hidden(z.float())
-        node_terms = log_prior(z).float() - F.softplus(
-            torch.addmm(out.bias, hidden, out.weight.T)
-        ).sum(-1)
+        node_terms = log_prior(z).float() - F.softplus(torch.addmm(bias, hidden, weight.T)).sum(-1)
         for block, x_dot_w, x_dot_b in blocks:
             log_joint = torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
             log_px[0, block] = torch.logaddexp(
@@ -80,3 +80,24 @@ def log_marginal_quadrature(
     fine, half = log_px
     half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)
     return fine + log_cell_area, half
+
+
+@torch.no_grad()
+def posterior_predictive(x, decoder, limit, points, observed, predicted, grid_chunk=4096):
+    """The exact Bayes completion for Dz = 2: p(x[predicted] = 1 | x[observed]) pixel by
+    pixel, Σ_g p(z_g | x[observed]) sigmoid(logits(z_g)[predicted]) over the grid, and
+    log p(x[observed]). x: (N, 784) -> probabilities (N, P), log p(x[observed]) (N,)"""
+    log_p_observed, _ = log_marginal_quadrature(
+        x, decoder, limit, points, half_grid=False, pixels=observed
+    )
+    grid, log_cell_area = latent_grid(limit, points)
+    weight, bias = decoder.out.weight, decoder.out.bias
+    x_observed = x.float()[:, observed]
+    probabilities = 0
+    for z in grid.split(grid_chunk):
+        logits = torch.addmm(bias, decoder.hidden(z.float()), weight.T)
+        seen = logits[:, observed]
+        log_joint = (x_observed @ seen.T - F.softplus(seen).sum(-1) + log_prior(z).float()).double()
+        posterior = (log_joint + log_cell_area - log_p_observed[:, None]).exp()
+        probabilities = probabilities + posterior @ torch.sigmoid(logits[:, predicted]).double()
+    return probabilities, log_p_observed

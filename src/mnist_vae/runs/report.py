@@ -55,6 +55,7 @@ def test_metrics_table(metrics):
 
 
 INPAINTING_METHODS = {
+    "exact": "exact Bayes completion, p(bottom | top) by quadrature",
     "svi": "q(z) fitted to the top half by SVI",
     "encoder_zeroed_bottom": "encoder on the top half, bottom set to 0",
     "pixel_mean": "training-set pixel means",
@@ -71,8 +72,27 @@ def inpainting_table(inpainting):
                 percent(inpainting[method]["pixel_accuracy"]),
             )
             for method, label in INPAINTING_METHODS.items()
+            if method in inpainting
         ],
         columns=["completion", "bottom-half log-likelihood (nats)", "pixel accuracy"],
+    )
+
+
+def exact_posterior_table(inpainting):
+    """How far SVI's q is from the exact p(z | top half), and the exact joint
+    log p(bottom | top) (Dz = 2). -> DataFrame"""
+    return pd.DataFrame(
+        [
+            (
+                "KL(q ‖ p(z | top half)) of the fitted q",
+                plus_minus(inpainting["svi_kl_to_exact_posterior"]),
+            ),
+            (
+                "log p(bottom | top), exact, joint over the bottom pixels",
+                plus_minus(inpainting["exact"]["joint_bottom_log_likelihood"]),
+            ),
+        ],
+        columns=["quantity", "nats per digit, mean ± s.e."],
     )
 
 
@@ -118,6 +138,10 @@ def run_metrics_page(run, metrics, inpainting, history):
             inpainting
         ),
     }
+    if "exact" in inpainting:
+        sections["The fitted q against the exact posterior given the top half"] = (
+            exact_posterior_table(inpainting)
+        )
     note = (
         f"Run {run}. ELBO with {test['elbo_samples_per_image']} samples per image; "
         "standard errors over the images. Higher is better for every bound."
