@@ -156,8 +156,14 @@ def contours_figure(panels, latent_dim):
         ax.set_xlabel("z₁")
         ax.set_ylabel("z₂")
         ax.set_aspect("equal", adjustable="datalim")
+    # Contours at fractions of the peak are the same for p(z, top) and p(z | top).
+    exact_label = (
+        "exact posterior p(z | top half)"
+        if is_planar(latent_dim)
+        else "p(z, top half) on the slice"
+    )
     handles = [
-        plt.Line2D([], [], color="tab:red", label="p(z, top half), unnormalised"),
+        plt.Line2D([], [], color="tab:red", label=exact_label),
         plt.Line2D([], [], color="tab:blue", label="fitted q(z)"),
         plt.Line2D(
             [], [], color="tab:blue", marker="+", ls="", markersize=10, mew=2, label="mean of q"
