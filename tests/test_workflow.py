@@ -20,6 +20,25 @@ RUN = "results/tiny"
 DATA_SET = "train300-test200-t0.5"
 BINARIZED = f"data/mnist/binarized-{DATA_SET}.npz"
 AFTER_TRAINING = set(RULES[RULES.index("train") :]) | {"all"}
+# The jobs a change to evaluation, or to inpainting, reruns (and their counts).
+AFTER_EVALUATION = {
+    "evaluate_shard": 2,
+    "evaluate": 1,
+    "gaps": 1,
+    "metrics_page": 1,
+    "summary": 1,
+    "provenance": 1,
+    "all": 1,
+}
+AFTER_INPAINTING = {
+    "inpainting_fit": 2,
+    "inpainting": 1,
+    "inpainting_contours": 1,
+    "metrics_page": 1,
+    "summary": 1,
+    "provenance": 1,
+    "all": 1,
+}
 FIGURE_RULES = {
     "plot_history",
     "samples",
@@ -245,15 +264,7 @@ def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
 
 
 def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_tables(workdir):
-    assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == {
-        "inpainting_fit": 2,
-        "inpainting": 1,
-        "inpainting_contours": 1,
-        "metrics_page": 1,
-        "summary": 1,
-        "provenance": 1,
-        "all": 1,
-    }
+    assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == AFTER_INPAINTING
 
 
 def test_changing_the_sample_seed_reruns_only_the_samples(workdir):
@@ -286,15 +297,7 @@ def test_second_run_has_nothing_to_do(workdir):
 
 
 def test_changing_an_evaluation_setting_reruns_only_evaluation_and_the_tables(workdir):
-    assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == {
-        "evaluate_shard": 2,
-        "evaluate": 1,
-        "gaps": 1,
-        "metrics_page": 1,
-        "summary": 1,
-        "provenance": 1,
-        "all": 1,
-    }
+    assert planned_jobs(workdir, "--config", "evaluate={iwae_samples: 30}") == AFTER_EVALUATION
 
 
 def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
@@ -305,29 +308,13 @@ def test_changing_a_training_setting_reruns_training_and_all_after_it(workdir):
 def test_editing_a_module_only_evaluation_imports_reruns_only_evaluation(workdir):
     with edited(workdir / "src/mnist_vae/evaluate.py"):
         planned = planned_jobs(workdir)
-    assert planned == {
-        "evaluate_shard": 2,
-        "evaluate": 1,
-        "gaps": 1,
-        "metrics_page": 1,
-        "summary": 1,
-        "provenance": 1,
-        "all": 1,
-    }
+    assert planned == AFTER_EVALUATION
 
 
 def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
     with edited(workdir / "src/mnist_vae/analyses/inpainting.py"):
         planned = set(planned_jobs(workdir))
-    assert planned == {
-        "inpainting_fit",
-        "inpainting",
-        "inpainting_contours",
-        "metrics_page",
-        "summary",
-        "provenance",
-        "all",
-    }
+    assert planned == set(AFTER_INPAINTING)
 
 
 def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
