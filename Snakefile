@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 scattergather:
     evaluate=config["shards"]["evaluate"],
     inpainting=config["shards"]["inpainting"],
+    gaps=config["shards"]["gaps"],
 
 
 include: "workflow/rules/data.smk"

@@ -27,6 +27,7 @@ RULES = (
     "plot_history",
     "evaluate_shard",
     "evaluate",
+    "gaps_shard",
     "gaps",
     "samples",
     "manifold",

@@ -24,6 +24,7 @@ AFTER_TRAINING = set(RULES[RULES.index("train") :]) | {"all"}
 AFTER_EVALUATION = {
     "evaluate_shard": 2,
     "evaluate": 1,
+    "gaps_shard": 2,
     "gaps": 1,
     "metrics_page": 1,
     "summary": 1,
@@ -251,10 +252,9 @@ def test_inpainting_metrics_compare_svi_with_two_baselines(workdir):
 
 
 def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
-    snakemake(fresh, "--config", "shards={evaluate: 1, inpainting: 1}")
-    assert (fresh / RUN / "test_per_image.csv").read_bytes() == (
-        workdir / RUN / "test_per_image.csv"
-    ).read_bytes()
+    snakemake(fresh, "--config", "shards={evaluate: 1, inpainting: 1, gaps: 3}")
+    for table in ("test_per_image.csv", "gaps/gaps_per_image.csv"):
+        assert (fresh / RUN / table).read_bytes() == (workdir / RUN / table).read_bytes()
     with (
         np.load(fresh / RUN / "inpainting/inpainting_fit.npz") as one,
         np.load(workdir / RUN / "inpainting/inpainting_fit.npz") as two,

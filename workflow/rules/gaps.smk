@@ -1,6 +1,30 @@
-rule gaps:
+rule gaps_shard:
     input:
         model=rules.train.output.model,
+        data=run_data,
+        per_image=rules.evaluate.output.per_image,
+        code=code("gaps_shard.py"),
+    output:
+        per_image="results/{run}/gaps/shards/{scatteritem}.csv",
+    log:
+        "logs/gaps_shard/{run}/{scatteritem}.log",
+    benchmark:
+        "benchmarks/gaps_shard/{run}/{scatteritem}.tsv"
+    conda:
+        "../envs/jobs.yaml"
+    threads: 2
+    resources:
+        mem_mb=1000,
+        runtime=minutes(15),
+    params:
+        settings=section_params("gaps"),
+    script:
+        "../scripts/gaps_shard.py"
+
+
+rule gaps:
+    input:
+        shards=gather.gaps("results/{{run}}/gaps/shards/{scatteritem}.csv"),
         data=run_data,
         per_image=rules.evaluate.output.per_image,
         code=code("gaps.py"),
@@ -19,11 +43,9 @@ rule gaps:
         "benchmarks/gaps/{run}.tsv"
     conda:
         "../envs/jobs.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=1000,
-        runtime=minutes(15),
-    params:
-        settings=section_params("gaps"),
+        runtime=5,
     script:
         "../scripts/gaps.py"

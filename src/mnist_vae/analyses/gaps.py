@@ -72,6 +72,17 @@ def inference_gaps(vae, x, images, log_px, settings: GapSettings):
     return table
 
 
+# The columns of inference_gaps' table besides q*'s parameters.
+GAP_COLUMNS = [
+    "image",
+    "log_px",
+    "elbo_optimal",
+    "elbo_encoder",
+    "approximation_gap",
+    "amortization_gap",
+    "svi_below_encoder",
+    "elbo_above_log_px",
+]
 FLAGS = {
     "svi_below_encoder": "q* fitted worse than the encoder's q it started from",
     "elbo_above_log_px": "ELBO(q*) above the exact log p(x)",

@@ -1,0 +1,24 @@
+import pandas as pd
+import torch
+
+from mnist_vae.analyses.gaps import GAP_COLUMNS, GapSettings, inference_gaps
+from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.svi import IMAGE_CHUNK
+from mnist_vae.model import load_model
+from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.shards import shard_images, shard_number
+from mnist_vae.pipeline.tables import read_csv, write_csv
+
+with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
+    settings = GapSettings.from_config(snakemake.params.settings)
+    vae = load_model(snakemake.input.model)
+    shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
+    images = list(shard_images(settings.images, shard, n_shards, IMAGE_CHUNK))
+    if images:
+        x = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"][images]).float()
+        log_px = read_csv(snakemake.input.per_image, ["image", "log_px"]).set_index("image")
+        table = inference_gaps(vae, x, images, log_px.loc[images, "log_px"].to_numpy(), settings)
+    else:  # more shards than blocks of images
+        table = pd.DataFrame(columns=GAP_COLUMNS)
+    write_csv(snakemake.output.per_image, table, index=False)
