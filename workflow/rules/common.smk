@@ -214,8 +214,10 @@ def say_what_latent_dimensions_skip():
     """One line for the runs whose latent dimension leaves analyses out, and why."""
     line = {
         "one": "no latent scatter or inpainting contours (they draw a plane of the latent "
-        "space), no manifold and no exact log p(x) (they need Dz = 2)",
-        "more": "no manifold and no exact log p(x), which need Dz = 2; IWAE is their best " "bound",
+        "space), no manifold, no exact log p(x), no split of the inference gap (they need "
+        "Dz = 2)",
+        "more": "no manifold, no exact log p(x), no split of the inference gap, which need "
+        "Dz = 2; IWAE is their best bound",
     }
     groups = {}
     for run in RUNS:
