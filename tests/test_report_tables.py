@@ -76,3 +76,19 @@ def test_headline_rows_mark_a_missing_exact_likelihood():
             "n_images": "200",
         }
     ]
+
+
+def test_the_metrics_page_splits_the_inference_gap_where_the_run_has_it():
+    gaps = {
+        "n_images": 1000,
+        "log_px": stat(-140.76),
+        "elbo_optimal": stat(-141.0),
+        "elbo_encoder": stat(-156.07),
+        "approximation_gap": stat(0.24),
+        "amortization_gap": stat(15.07),
+        "flagged": {"svi_below_encoder": {"count": 2}, "elbo_above_log_px": {"count": 0}},
+    }
+    page = run_metrics_page("a", metrics(None), INPAINTING, HISTORY, gaps)
+    assert "Where the ELBO loses (1000 test images)" in page
+    assert "amortization gap ELBO(q*) − ELBO(q_φ)" in page and "15.07 ± 0.50" in page
+    assert "<td>2</td>" in page

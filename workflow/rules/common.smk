@@ -228,6 +228,12 @@ def say_what_latent_dimensions_skip():
         logger.info(f"Dz = {dims} ({', '.join(runs)}): {line[group]}")
 
 
+def gaps_of_planar_run(wildcards):
+    """The split of the inference gap, which only a run with Dz = 2 has."""
+    planar = is_planar(latent_dim(wildcards.run))
+    return [f"results/{wildcards.run}/gaps/gaps.json"] if planar else []
+
+
 def run_products(wildcards):
     return products(wildcards.run)
 

@@ -3,6 +3,7 @@ rule metrics_page:
         metrics=rules.evaluate.output.metrics,
         inpainting=rules.inpainting.output.metrics,
         history=rules.train.output.history,
+        gaps=gaps_of_planar_run,
         code=code("metrics_page.py"),
     output:
         page=report(

@@ -128,12 +128,34 @@ def html_page(title, sections, note=""):
     return "\n".join(parts) + "\n"
 
 
-def run_metrics_page(run, metrics, inpainting, history):
-    """One run's numbers as an HTML page. -> str"""
+def gaps_table(gaps):
+    """The inference gap of gaps.json split into its two parts. -> DataFrame"""
+    rows = [
+        ("log p(x), exact", gaps["log_px"]),
+        ("ELBO(q*), the best Gaussian for each image", gaps["elbo_optimal"]),
+        ("ELBO(q_φ), the encoder's q", gaps["elbo_encoder"]),
+        ("approximation gap log p(x) − ELBO(q*)", gaps["approximation_gap"]),
+        ("amortization gap ELBO(q*) − ELBO(q_φ)", gaps["amortization_gap"]),
+    ]
+    flagged = sum(flag["count"] for flag in gaps["flagged"].values())
+    return pd.DataFrame(
+        [(name, plus_minus(stat)) for name, stat in rows]
+        + [("images flagged (a gap below −tolerance)", str(flagged))],
+        columns=["quantity", "nats per image, mean ± s.e."],
+    )
+
+
+def run_metrics_page(run, metrics, inpainting, history, gaps=None):
+    """One run's numbers as an HTML page; gaps: gaps.json where the run has it. -> str"""
     test = metrics["test"]
     sections = {
         f"Test set ({test['n_images']} images)": test_metrics_table(metrics),
         "Training": training_table(history),
+        **(
+            {f"Where the ELBO loses ({gaps['n_images']} test images)": gaps_table(gaps)}
+            if gaps
+            else {}
+        ),
         f"Inpainting the bottom half ({inpainting['n_digits']} test digits)": inpainting_table(
             inpainting
         ),
