@@ -29,6 +29,7 @@ RULES = (
     "evaluate",
     "gaps_shard",
     "gaps",
+    "gaps_over_training",
     "samples",
     "manifold",
     "latent_scatter",

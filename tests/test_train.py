@@ -97,3 +97,41 @@ def test_heldout_log_px_is_recorded_every_kth_epoch_and_after_the_first_and_last
     _, history = fit(images, settings=settings)
     recorded = [r["epoch"] for r in history if r["heldout_log_px"] == r["heldout_log_px"]]
     assert recorded == [1, 3, 5]
+
+
+def test_snapshots_are_the_weights_after_the_configured_epochs(images):
+    settings = TrainSettings(epochs=3, batch_size=50, heldout_images=50, snapshot_epochs=(1, 3, 9))
+    snapshots = {}
+    vae = build_vae(MODEL, seed=0)
+    train(vae, *images, settings, snapshots=snapshots)
+    assert sorted(snapshots) == [1, 3]
+    for name, value in vae.state_dict().items():
+        assert torch.equal(snapshots[3][name], value)
+    assert not torch.equal(snapshots[1]["decoder.out.weight"], snapshots[3]["decoder.out.weight"])
+
+
+def test_snapshots_taken_before_an_interruption_survive_the_resume(images, tmp_path, monkeypatch):
+    settings = TrainSettings(epochs=3, batch_size=50, heldout_images=50, snapshot_epochs=(1, 3))
+    uninterrupted = {}
+    train(build_vae(MODEL, seed=0), *images, settings, snapshots=uninterrupted)
+
+    real_heldout_elbo = mnist_vae.train.heldout_elbo
+    calls = []
+
+    def interrupt_in_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_heldout_elbo(*args, **kwargs)
+
+    checkpoint = tmp_path / "train.checkpoint.pt"
+    monkeypatch.setattr(mnist_vae.train, "heldout_elbo", interrupt_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(build_vae(MODEL, seed=0), *images, settings, checkpoint=checkpoint)
+    monkeypatch.undo()
+    resumed = {}
+    train(build_vae(MODEL, seed=0), *images, settings, checkpoint=checkpoint, snapshots=resumed)
+    assert sorted(resumed) == [1, 3]
+    for epoch in (1, 3):
+        for name, value in uninterrupted[epoch].items():
+            assert torch.equal(resumed[epoch][name], value)

@@ -49,6 +49,7 @@ FIGURE_RULES = {
     "inpainting",
     "inpainting_contours",
     "gaps",
+    "gaps_over_training",
     "summary",
 }
 
@@ -165,6 +166,7 @@ def png_size(path):
         "inpainting/contours.png",
         "inpainting/completions.png",
         "gaps/gaps.png",
+        "gaps/over_training.png",
     ],
 )
 def test_every_figure_is_a_readable_png(workdir, figure):
@@ -205,6 +207,19 @@ def test_the_inference_gap_is_split_for_the_configured_test_images(workdir):
     total = gaps["approximation_gap"]["mean"] + gaps["amortization_gap"]["mean"]
     assert math.isclose(total, gaps["total_gap"]["mean"])
     assert sum(flag["count"] for flag in gaps["flagged"].values()) == 0
+
+
+def test_the_gap_is_split_at_every_weight_snapshot_for_both_splits(workdir):
+    table = pd.read_csv(workdir / RUN / "gaps/over_training.csv")
+    assert list(zip(table["epoch"], table["split"], strict=True)) == [
+        (1, "train"),
+        (1, "test"),
+        (2, "train"),
+        (2, "test"),
+    ]
+    assert (table["n_images"] == 10).all() and (table["flagged"] == 0).all()
+    assert (table["amortization_gap.mean"] > 0).all()
+    assert (table["approximation_gap.mean"] > 0).all()
 
 
 def test_samples_are_ten_means_and_ten_binary_images(workdir):

@@ -30,5 +30,7 @@ class FromConfig:
             value, kind = section[field.name], hints[field.name]
             if isinstance(kind, type) and issubclass(kind, FromConfig):
                 value = kind.from_config(value)
+            elif isinstance(value, list):
+                value = tuple(value)  # frozen settings hold tuples
             values[field.name] = value
         return cls(**values)

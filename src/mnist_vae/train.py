@@ -35,6 +35,8 @@ class TrainSettings(FromConfig):
     # when Dz = 2.
     log_px_every: int = 10
     quadrature: QuadratureGrid = QuadratureGrid(points=201)
+    # Epochs after which the weights are kept, for analyses over training.
+    snapshot_epochs: tuple[int, ...] = (1, 5, 10, 25, 50, 100)
 
 
 def checkpoint_key(settings, vae, x_train, code_digest=""):
@@ -98,15 +100,26 @@ def train_epoch(vae, optimizer, x_train, batch_size, shuffle_generator, noise_ge
     return total.item() / len(x_train)
 
 
-def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None, code_digest=""):
+def train(
+    vae: VAE,
+    x_train,
+    x_heldout,
+    settings: TrainSettings,
+    checkpoint=None,
+    code_digest="",
+    snapshots=None,
+):
     """Maximise the mean single-sample ELBO over shuffled minibatches with Adam's defaults
     (the fused implementation), the gradient written out by hand (mnist_vae.gradients).
 
     x_train: (N, 784), x_heldout: (M, 784) float tensors on the training device.
     After every epoch the model, optimiser, generator states and history are written to
     `checkpoint`; a later call with the same settings, data and code resumes from it.
+    snapshots: None or a dict, filled with the weights after each of settings.snapshot_epochs
+    ({epoch: state dict on the CPU}; kept in the checkpoint too).
     -> history: list of {"epoch", "train_elbo", "heldout_elbo", "heldout_log_px", "seconds"}
     """
+    snapshots = {} if snapshots is None else snapshots
     device = x_train.device
     optimizer = torch.optim.Adam(vae.parameters(), fused=True)
     shuffle_generator = torch.Generator().manual_seed(settings.seed)
@@ -121,6 +134,7 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
         shuffle_generator.set_state(state["shuffle_generator"])
         noise_generator.set_state(state["noise_generator"])
         history = state["history"]
+        snapshots.update(state["snapshots"])
         log.info("Resuming from checkpoint %s after epoch %d", checkpoint, len(history))
 
     x_heldout = x_heldout[: settings.heldout_images]
@@ -147,6 +161,10 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
             "seconds": time.perf_counter() - start,
         }
         history.append(record)
+        if epoch in settings.snapshot_epochs:
+            snapshots[epoch] = {
+                name: value.cpu().clone() for name, value in vae.state_dict().items()
+            }
         log.info(
             "epoch %d/%d  train ELBO %.2f  held-out ELBO %.2f  log p(x) %.2f  (%.1f s)",
             epoch,
@@ -167,6 +185,7 @@ def train(vae: VAE, x_train, x_heldout, settings: TrainSettings, checkpoint=None
                     "shuffle_generator": shuffle_generator.get_state(),
                     "noise_generator": noise_generator.get_state(),
                     "history": history,
+                    "snapshots": snapshots,
                 },
             )
     return history

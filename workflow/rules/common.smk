@@ -207,6 +207,7 @@ def products(run):
     if is_planar(latent_dim(run)):
         outputs.append(f"results/{run}/samples/manifold.png")
         outputs.append(f"results/{run}/gaps/gaps.json")
+        outputs.append(f"results/{run}/gaps/over_training.csv")
     return outputs
 
 

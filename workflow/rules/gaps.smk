@@ -49,3 +49,33 @@ rule gaps:
         runtime=5,
     script:
         "../scripts/gaps.py"
+
+
+rule gaps_over_training:
+    input:
+        snapshots=rules.train.output.snapshots,
+        model=rules.train.output.model,
+        data=run_data,
+        code=code("gaps_over_training.py"),
+    output:
+        table="results/{run}/gaps/over_training.csv",
+        figure=report(
+            "results/{run}/gaps/over_training.png",
+            caption="../report/gaps_over_training.rst",
+            category="Inference gaps",
+            subcategory="{run}",
+        ),
+    log:
+        "logs/gaps_over_training/{run}.log",
+    benchmark:
+        "benchmarks/gaps_over_training/{run}.tsv"
+    conda:
+        "../envs/jobs.yaml"
+    threads: 2
+    resources:
+        mem_mb=1000,
+        runtime=minutes(20),
+    params:
+        settings=section_params("gaps"),
+    script:
+        "../scripts/gaps_over_training.py"

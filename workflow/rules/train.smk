@@ -10,6 +10,7 @@ rule train:
             category="Metrics",
             subcategory="{run}",
         ),
+        snapshots="results/{run}/snapshots.pt",
     log:
         "logs/train/{run}.log",
     benchmark:

@@ -9,6 +9,7 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, software_versions
 from mnist_vae.pipeline.sources import code_digest
 from mnist_vae.pipeline.tables import write_csv
+from mnist_vae.pipeline.torch_files import write_torch
 from mnist_vae.train import TrainSettings, train
 
 with rule_logging(snakemake.log[0]):
@@ -19,6 +20,7 @@ with rule_logging(snakemake.log[0]):
     device = resolve_device(train_settings.device, "train.device")
     data = load_binarized(snakemake.input.data)
     vae = build_vae(model_settings, train_settings.seed).to(device)
+    snapshots = {}
     history = train(
         vae,
         torch.from_numpy(data["x_train"]).float().to(device),
@@ -26,9 +28,11 @@ with rule_logging(snakemake.log[0]):
         train_settings,
         checkpoint=snakemake.params.checkpoint,
         code_digest=code_digest(snakemake.input.code),
+        snapshots=snapshots,
     )
     save_model(
         vae.cpu(), snakemake.output.model, train=settings["train"], versions=software_versions()
     )
     write_csv(snakemake.output.history, pd.DataFrame(history), index=False)
+    write_torch(snakemake.output.snapshots, snapshots)
     Path(snakemake.params.checkpoint).unlink()

@@ -61,7 +61,14 @@ def check_run(settings, where="config"):
     )
     inpainting = settings["inpainting"]
     _at_most(f"{where}.inpainting.digits", inpainting["digits"], data["n_test"], test_images)
-    _at_most(f"{where}.gaps.images", settings["gaps"]["images"], data["n_test"], test_images)
+    gaps = settings["gaps"]
+    _at_most(f"{where}.gaps.images", gaps["images"], data["n_test"], test_images)
+    _at_most(
+        f"{where}.gaps.over_training_images",
+        gaps["over_training_images"],
+        min(data["n_train"], data["n_test"]),
+        "the {limit} images of the smaller split kept (data.n_train, data.n_test)",
+    )
     for key in ("examples", "contour_examples"):
         _at_most(
             f"{where}.inpainting.{key}",
