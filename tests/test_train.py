@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 import torch
 from conftest import mnist_tensor
@@ -28,6 +30,25 @@ def without_seconds(history):
         {k: None if v != v else v for k, v in record.items() if k != "seconds"}
         for record in history
     ]
+
+
+@contextlib.contextmanager
+def interrupted_in_epoch(epoch, monkeypatch):
+    """Training raises KeyboardInterrupt in `epoch`, after its steps, as Ctrl-C would."""
+    real_heldout_elbo = mnist_vae.train.heldout_elbo
+    calls = []
+
+    def interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == epoch:
+            raise KeyboardInterrupt
+        return real_heldout_elbo(*args, **kwargs)
+
+    monkeypatch.setattr(mnist_vae.train, "heldout_elbo", interrupt)
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
 
 
 def assert_same_weights(a, b):
@@ -63,20 +84,9 @@ def test_other_seed_gives_other_numbers(images):
 def test_interrupted_training_resumes_to_the_same_result(images, tmp_path, monkeypatch):
     uninterrupted, full_history = fit(images)
 
-    calls = []
-    real_heldout_elbo = mnist_vae.train.heldout_elbo
-
-    def interrupt_in_third_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real_heldout_elbo(*args, **kwargs)
-
     checkpoint = tmp_path / "train.checkpoint.pt"
-    monkeypatch.setattr(mnist_vae.train, "heldout_elbo", interrupt_in_third_epoch)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_in_epoch(3, monkeypatch), pytest.raises(KeyboardInterrupt):
         fit(images, checkpoint)
-    monkeypatch.undo()
     assert len(torch.load(checkpoint, weights_only=False)["history"]) == 2
 
     resumed, resumed_history = fit(images, checkpoint)
@@ -115,20 +125,9 @@ def test_snapshots_taken_before_an_interruption_survive_the_resume(images, tmp_p
     uninterrupted = {}
     train(build_vae(MODEL, seed=0), *images, settings, snapshots=uninterrupted)
 
-    real_heldout_elbo = mnist_vae.train.heldout_elbo
-    calls = []
-
-    def interrupt_in_second_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real_heldout_elbo(*args, **kwargs)
-
     checkpoint = tmp_path / "train.checkpoint.pt"
-    monkeypatch.setattr(mnist_vae.train, "heldout_elbo", interrupt_in_second_epoch)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_in_epoch(2, monkeypatch), pytest.raises(KeyboardInterrupt):
         train(build_vae(MODEL, seed=0), *images, settings, checkpoint=checkpoint)
-    monkeypatch.undo()
     resumed = {}
     train(build_vae(MODEL, seed=0), *images, settings, checkpoint=checkpoint, snapshots=resumed)
     assert sorted(resumed) == [1, 3]
