@@ -40,22 +40,14 @@ class GapSettings(FromConfig):
     quadrature: QuadratureGrid = QuadratureGrid(points=201)
 
 
-def optimal_gaussians(vae, x, images, settings: SVISettings):
-    """q* for every image: SVI on all pixels, its first restart from the encoder's q.
-    x: (N, 784); images: (N,) test indices seeding each image's stream
-    -> mu, log_sigma: (N, Dz)"""
-    with torch.no_grad():
-        start = vae.encoder(x)
-    mu, log_sigma, _, _ = fit_posterior(x, vae.decoder, images, settings, start=start)
-    return mu, log_sigma
-
-
 def inference_gaps(vae, x, images, log_px, settings: GapSettings):
     """The decomposition for each image. x: (N, 784); log_px: (N,) exact log p(x)
     -> DataFrame, one row per image"""
     with torch.no_grad():
         mu_encoder, log_sigma_encoder = vae.encoder(x)
-    mu, log_sigma = (value.detach() for value in optimal_gaussians(vae, x, images, settings.svi))
+    # q* by SVI on all pixels, its first restart from the encoder's q
+    fit = fit_posterior(x, vae.decoder, images, settings.svi, start=(mu_encoder, log_sigma_encoder))
+    mu, log_sigma = fit[0].detach(), fit[1].detach()
     points = settings.hermite_points
     elbo_encoder = gauss_hermite_elbo(x, vae.decoder, mu_encoder, log_sigma_encoder, points)
     elbo_fitted = gauss_hermite_elbo(x, vae.decoder, mu, log_sigma, points)
@@ -82,6 +74,8 @@ def inference_gaps(vae, x, images, log_px, settings: GapSettings):
     return table
 
 
+SUMMARISED = ("log_px", "elbo_optimal", "elbo_encoder", "approximation_gap", "amortization_gap")
+
 # The columns of inference_gaps' table besides q*'s parameters.
 GAP_COLUMNS = [
     "image",
@@ -100,8 +94,7 @@ FLAGS = {"elbo_above_log_px": "ELBO(q*) above the exact log p(x)"}
 def gap_summary(table):
     """Means ± standard errors over the images (of their IWAE bound too, where the table
     has it), and the flagged images counted. -> dict for gaps.json"""
-    columns = ["log_px", "elbo_optimal", "elbo_encoder", "approximation_gap", "amortization_gap"]
-    means = {column: summary(table[column].to_numpy()) for column in columns}
+    means = {column: summary(table[column].to_numpy()) for column in SUMMARISED}
     means["total_gap"] = summary((table["log_px"] - table["elbo_encoder"]).to_numpy())
     if "iwae" in table:
         means["iwae"] = summary(table["iwae"].to_numpy())
@@ -114,9 +107,6 @@ def gap_summary(table):
         if flagged:
             log.warning("%d images flagged: %s (images %s)", len(flagged), meaning, flagged[:10])
     return means
-
-
-SUMMARISED = ("log_px", "elbo_optimal", "elbo_encoder", "approximation_gap", "amortization_gap")
 
 
 def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapSettings):
