@@ -303,16 +303,19 @@ def runs_training_curves_figure(histories):
     return fig
 
 
-def gaps_figure(table, x, worst=6):
+def gaps_figure(table, panels):
     """The inference gap of each image, sorted, split into its approximation and
-    amortization parts, and the images with the largest gaps.
-    table: inference_gaps' rows; x: (N, 784) the same images in the same order"""
-    order = np.argsort((table["approximation_gap"] + table["amortization_gap"]).to_numpy())
+    amortization parts; below, the images with the largest gaps and, under each, its exact
+    posterior with the encoder's q_φ and the best Gaussian q*.
+    table: inference_gaps' rows; panels: gap_panels' dicts"""
+    total = (table["approximation_gap"] + table["amortization_gap"]).to_numpy()
+    order = np.argsort(total, kind="stable")
     approximation = table["approximation_gap"].to_numpy()[order]
     amortization = table["amortization_gap"].to_numpy()[order]
-    fig = plt.figure(figsize=(12, 5.2))
-    grid = fig.add_gridspec(2, 2 + worst // 2, width_ratios=[6, 0.3] + [1] * (worst // 2))
-    ax = fig.add_subplot(grid[:, 0])
+    columns = max(len(panels), 1)
+    fig = plt.figure(figsize=(max(12, 2.4 * columns), 11))
+    grid = fig.add_gridspec(3, columns, height_ratios=[2.4, 0.9, 2])
+    ax = fig.add_subplot(grid[0, :])
     rank = np.arange(1, len(order) + 1)
     ax.fill_between(
         rank,
@@ -338,17 +341,39 @@ def gaps_figure(table, x, worst=6):
     ax.legend(loc="upper left", frameon=False)
     ax.set_title(f"Where the ELBO loses, per image ({len(order)} test images)")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    for k, i in enumerate(order[::-1][:worst]):
-        cell = fig.add_subplot(grid[k // (worst // 2), 2 + k % (worst // 2)])  # by rows
-        row = table.iloc[i]
-        show_digit(
-            cell,
-            x[i],
-            f"image {int(row['image'])}\napprox. {row['approximation_gap']:.1f}\n"
-            f"amort. {row['amortization_gap']:.1f}",
+    levels = [1e-4, 1e-3, 1e-2, 0.1, 0.5, 0.9]
+    drawn = (
+        ("log_p", "tab:red", "exact posterior p(z | x)"),
+        ("log_q_optimal", "tab:blue", "q*, the best Gaussian"),
+        ("log_q_encoder", "tab:orange", "q_φ, the encoder's"),
+    )
+    for k, panel in enumerate(panels):
+        label = "" if panel["label"] is None else f" (a {int(panel['label'])})"
+        show_digit(fig.add_subplot(grid[1, k]), panel["x"], f"image {panel['image']}{label}")
+        ax = fig.add_subplot(grid[2, k])
+        for key, colour, _ in drawn:
+            density = np.exp(panel[key] - panel[key].max())
+            ax.contour(
+                panel["z1"], panel["z2"], density, levels=levels, colors=colour, linewidths=1
+            )
+        ax.set_title(
+            f"approx. {panel['approximation_gap']:.2f}\namort. {panel['amortization_gap']:.1f}",
+            fontsize=9,
         )
-    fig.suptitle("Inference gap = approximation gap + amortization gap (exact log p(x), Dz = 2)")
-    fig.tight_layout()
+        ax.set_xlabel("z₁")
+        if k == 0:
+            ax.set_ylabel("z₂")
+        ax.set_aspect("equal", adjustable="datalim")
+    handles = [plt.Line2D([], [], color=colour, label=name) for _, colour, name in drawn]
+    fig.legend(
+        handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0)
+    )
+    fig.suptitle(
+        "Inference gap = approximation gap + amortization gap (exact log p(x), Dz = 2); "
+        "the largest gaps, with contours at 10⁻⁴…0.9 of each peak",
+        fontsize=12,
+    )
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 
 

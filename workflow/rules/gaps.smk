@@ -25,6 +25,7 @@ rule gaps_shard:
 rule gaps:
     input:
         shards=gather.gaps("results/{{run}}/gaps/shards/{scatteritem}.csv"),
+        model=rules.train.output.model,
         data=run_data,
         per_image=rules.evaluate.output.per_image,
         code=code("gaps.py"),
@@ -43,7 +44,7 @@ rule gaps:
         "benchmarks/gaps/{run}.tsv"
     conda:
         "../envs/jobs.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=1000,
         runtime=5,

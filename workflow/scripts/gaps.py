@@ -1,13 +1,16 @@
 import pandas as pd
+import torch
 
-from mnist_vae.analyses.gaps import GAP_COLUMNS, gap_summary
+from mnist_vae.analyses.gaps import GAP_COLUMNS, gap_panels, gap_summary
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.plots import gaps_figure, save
 
 with rule_logging(snakemake.log[0]):
+    torch.set_num_threads(snakemake.threads)
     shards = [read_csv(path, GAP_COLUMNS) for path in snakemake.input.shards]
     table = pd.concat([shard for shard in shards if len(shard)], ignore_index=True)
     table = table.sort_values("image", ignore_index=True)
@@ -17,4 +20,5 @@ with rule_logging(snakemake.log[0]):
     write_csv(snakemake.output.per_image, table, index=False)
     write_json(snakemake.output.summary, gap_summary(table))
     x = load_binarized(snakemake.input.data)["x_test"][table["image"].to_numpy()]
-    save(gaps_figure(table, x), snakemake.output.figure)
+    panels = gap_panels(load_model(snakemake.input.model), torch.from_numpy(x).float(), table, 6)
+    save(gaps_figure(table, panels), snakemake.output.figure)

@@ -5,23 +5,29 @@ Variational Autoencoders", 2018), for a two-dimensional latent space:
                          =  approximation gap    +  amortization gap
 
 q_φ is the encoder's q(z|x); q* the best factorised Gaussian for x found: SVI on all 784
-pixels, the encoder's q one of its starts, or the encoder's q itself where SVI ended below
-it (counted); log p(x) is the quadrature of `evaluate`; both ELBOs are Gauss–Hermite
+pixels started from the encoder's q and from the posterior's highest node on a grid, or
+the encoder's q itself where SVI ended below it (counted); log p(x) is the quadrature of `evaluate`; both ELBOs are Gauss–Hermite
 quadratures, free of Monte Carlo noise. No Gaussian's ELBO exceeds log p(x) in exact
 arithmetic; an image where it does by more than the tolerance is flagged, counted and
 reported, never dropped.
 """
 
 import logging
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
+from mnist_vae.analyses.contours import contour_grid
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
-from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
-from mnist_vae.inference.svi import SVISettings, fit_posterior
+from mnist_vae.inference.quadrature import (
+    QuadratureGrid,
+    log_marginal_quadrature,
+    posterior_modes,
+)
+from mnist_vae.inference.svi import ALL_PIXELS, SVISettings, fit_posterior
 from mnist_vae.settings import FromConfig
 from mnist_vae.stats import summary
 
@@ -34,10 +40,10 @@ class GapSettings(FromConfig):
     hermite_points: int = 16  # Gauss–Hermite nodes per latent axis for each ELBO
     tolerance: float = 0.05  # nats a gap may fall below zero by numerical error
     svi: SVISettings = field(default_factory=lambda: SVISettings(restarts=2))
-    # Over training: the first this many training and test images at each weight snapshot,
-    # their log p(x) on this grid.
-    over_training_images: int = 100
-    quadrature: QuadratureGrid = QuadratureGrid(points=201)
+    # Over training: the first this many training and test images at each weight snapshot.
+    over_training_images: int = 300
+    # The grid searched for each posterior's peak, and of log p(x) over training.
+    quadrature: QuadratureGrid = QuadratureGrid()
 
 
 def inference_gaps(vae, x, images, log_px, settings: GapSettings):
@@ -45,8 +51,16 @@ def inference_gaps(vae, x, images, log_px, settings: GapSettings):
     -> DataFrame, one row per image"""
     with torch.no_grad():
         mu_encoder, log_sigma_encoder = vae.encoder(x)
-    # q* by SVI on all pixels, its first restart from the encoder's q
-    fit = fit_posterior(x, vae.decoder, images, settings.svi, start=(mu_encoder, log_sigma_encoder))
+    # q* by SVI on all pixels, from the encoder's q and from the posterior's highest node on
+    # the grid: prior draws alone can miss the main peak and leave q* in a minor one.
+    grid = settings.quadrature
+    mode = posterior_modes(x, vae.decoder, grid.limit, grid.points)
+    starts = [
+        (mu_encoder, log_sigma_encoder),
+        (mode, torch.full_like(mode, math.log(settings.svi.initial_sigma))),
+    ]
+    starts = starts[: settings.svi.restarts]
+    fit = fit_posterior(x, vae.decoder, images, settings.svi, starts=starts)
     mu, log_sigma = fit[0].detach(), fit[1].detach()
     points = settings.hermite_points
     elbo_encoder = gauss_hermite_elbo(x, vae.decoder, mu_encoder, log_sigma_encoder, points)
@@ -109,6 +123,55 @@ def gap_summary(table):
     return means
 
 
+def largest_gaps(table, n):
+    """Positions in `table` of the n images with the largest log p(x) − ELBO(q_φ), largest
+    first. -> (n,) ints"""
+    total = (table["log_px"] - table["elbo_encoder"]).to_numpy()
+    return np.argsort(-total, kind="stable")[:n]
+
+
+def optimal_gaussians(table):
+    """q*'s parameters from inference_gaps' table. -> mu, log_sigma: (N, Dz)"""
+    return tuple(
+        torch.from_numpy(table.filter(regex=f"^q_optimal_{name}_").to_numpy(np.float32))
+        for name in ("mu", "log_sigma")
+    )
+
+
+def gap_panels(vae, x, table, n):
+    """What the per-image figure draws beside each of the n images with the largest gap:
+    the exact posterior p(z | x) given all pixels, the encoder's q_φ and q*, on a grid
+    that holds all three. x: (N, 784), the images of the table's rows in its order
+    -> list of n dicts of arrays and numbers"""
+    rows = largest_gaps(table, n)
+    with torch.no_grad():
+        mu_encoder, log_sigma_encoder = vae.encoder(x[rows])
+    mu_optimal, log_sigma_optimal = optimal_gaussians(table.iloc[rows])
+    panels = []
+    for k, row in enumerate(rows):
+        encoder = (mu_encoder[k], log_sigma_encoder[k])
+        optimal = (mu_optimal[k], log_sigma_optimal[k])
+        z1, z2, log_p, (log_q_optimal, log_q_encoder) = contour_grid(
+            x[row], vae.decoder, [optimal, encoder], ALL_PIXELS
+        )
+        gaps = table.iloc[row]
+        panels.append(
+            {
+                "image": int(gaps["image"]),
+                "label": gaps.get("label"),
+                "x": x[row].numpy(),
+                "z1": z1.numpy(),
+                "z2": z2.numpy(),
+                "log_p": log_p.numpy(),
+                "log_q_optimal": log_q_optimal.numpy(),
+                "log_q_encoder": log_q_encoder.numpy(),
+                "approximation_gap": float(gaps["approximation_gap"]),
+                "amortization_gap": float(gaps["amortization_gap"]),
+            }
+        )
+    return panels
+
+
 def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapSettings):
     """The decomposition at each weight snapshot, for training and test images.
     snapshots: {epoch: state dict}; x_train, x_test: (N, 784)
@@ -118,22 +181,24 @@ def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapSettings):
     for epoch in sorted(snapshots):
         vae.load_state_dict(snapshots[epoch])
         for split, x in (("train", x_train), ("test", x_test)):
-            log_px, _ = log_marginal_quadrature(
-                x, vae.decoder, grid.limit, grid.points, half_grid=False
-            )
+            log_px, half = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points)
             table = inference_gaps(vae, x, range(len(x)), log_px.numpy(), settings)
             summary = gap_summary(table)
             row = {"epoch": epoch, "split": split, "n_images": len(x)}
+            # bounds the grid's error (see inference.quadrature)
+            row["quadrature_check"] = (log_px - half).abs().max().item()
             for column in SUMMARISED:
                 row[f"{column}.mean"] = summary[column]["mean"]
                 row[f"{column}.sem"] = summary[column]["sem"]
             row["flagged"] = sum(flag["count"] for flag in summary["flagged"].values())
             rows.append(row)
             log.info(
-                "epoch %d, %s: approximation gap %.2f, amortization gap %.2f",
+                "epoch %d, %s: approximation gap %.2f, amortization gap %.2f "
+                "(quadrature check %.1g nat)",
                 epoch,
                 split,
                 row["approximation_gap.mean"],
                 row["amortization_gap.mean"],
+                row["quadrature_check"],
             )
     return pd.DataFrame(rows)

@@ -9,12 +9,12 @@ import time
 import numpy as np
 import torch
 
+from mnist_vae.analyses.contours import contour_grid
 from mnist_vae.analyses.latent import posterior_means
-from mnist_vae.densities import log_q
 from mnist_vae.inference.bounds import sample_diag_gaussian
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature, posterior_predictive
-from mnist_vae.inference.svi import SVISettings, fit_posterior, joint_log_density
+from mnist_vae.inference.svi import SVISettings, fit_posterior
 from mnist_vae.model import N_PIXELS
 from mnist_vae.stats import summary
 
@@ -61,39 +61,6 @@ def encoder_baseline(vae, x, n_samples, generator):
 def pixel_mean_baseline(x_train, n):
     """Each bottom pixel's mean over the training set, for n digits. -> (n, 392)"""
     return x_train[:, BOTTOM].mean(0).expand(n, -1)
-
-
-@torch.no_grad()
-def contour_grid(x, decoder, mu, log_sigma, markers, points=200, limit=8.0, drop=12.0):
-    """log p(z, top half of x) and log q(z) over the first two latent axes (the others
-    held at q's mean), on a range read off the posterior: the box where log p is within
-    `drop` nats of its largest value on [-limit, limit]², widened to hold q's 3σ box and
-    the `markers`. x: (784,), mu, log_sigma: (Dz,), markers: (M, 2)
-    -> z1 (points,), z2 (points,), log_p and log_q (points, points) indexed [z2, z1]"""
-
-    def plane(z1, z2):
-        z = mu.expand(*z1.shape, -1).clone()
-        z[..., 0], z[..., 1] = z1, z2
-        return z
-
-    axis = torch.linspace(-limit, limit, 161)
-    coarse = plane(*torch.meshgrid(axis, axis, indexing="xy"))
-    log_p = joint_log_density(x, coarse, decoder, TOP)
-    sigma = log_sigma[:2].exp()
-    corners = torch.cat(
-        [
-            coarse[log_p > log_p.max() - drop][:, :2],
-            (mu[:2] - 3 * sigma)[None],
-            (mu[:2] + 3 * sigma)[None],
-            markers,
-        ]
-    )
-    low, high = corners.min(0).values, corners.max(0).values
-    pad = 0.15 * (high - low).max()
-    z1 = torch.linspace(low[0] - pad, high[0] + pad, points)
-    z2 = torch.linspace(low[1] - pad, high[1] + pad, points)
-    fine = plane(*torch.meshgrid(z1, z2, indexing="xy"))
-    return z1, z2, joint_log_density(x, fine, decoder, TOP), log_q(fine, mu, log_sigma)
 
 
 def fit_digits(vae, x, digits, settings: SVISettings):
@@ -182,8 +149,8 @@ def contour_panels(vae, x, labels, fit, n):
     panels = []
     for i in range(n):
         mu, log_sigma = torch.from_numpy(fit["mu"][i]), torch.from_numpy(fit["log_sigma"][i])
-        z1, z2, log_p, log_q = contour_grid(
-            x[i], vae.decoder, mu, log_sigma, encoder_means[i : i + 1, :2]
+        z1, z2, log_p, (log_q,) = contour_grid(
+            x[i], vae.decoder, [(mu, log_sigma)], TOP, encoder_means[i : i + 1, :2]
         )
         panels.append(
             {

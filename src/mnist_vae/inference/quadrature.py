@@ -44,42 +44,67 @@ def every_other_node(points):
 
 
 @torch.no_grad()
-def log_marginal_quadrature(
-    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL
-):
-    """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
-    `half_grid`, else NaN) the same on the subgrid of every other node.
-    x: (N, 784) -> (N,), (N,) float64
-
-    The grid is decoded once, chunk by chunk, and each block of block_size images is scored
-    against a chunk with one matrix product, x · logits(z) = (x W4) · h(z) + x · b4. Blocks
-    start at multiples of block_size, so an image's value does not depend on how many
-    images are scored with it.
-    """
-    grid, log_cell_area = latent_grid(limit, points)
-    grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
+def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4096):
+    """log p(z_g, x[pixels]) for every image and grid node, a block of images against a
+    chunk of nodes at a time. The grid is decoded once, chunk by chunk, and each block is
+    scored with one matrix product, x · logits(z) = (x W4) · h(z) + x · b4. Blocks start at
+    multiples of block_size, so an image's values do not depend on how many images are
+    scored with it. x: (N, 784), grid: (G, 2)
+    -> iterator of (first node of the chunk, the block's image indices, log p (B, chunk))"""
     x = x.float()[:, pixels]
     weight, bias = decoder.out.weight[pixels], decoder.out.bias[pixels]
     blocks = [
         (block, x[block] @ weight, x[block] @ bias)
         for block in torch.arange(x.shape[0], device=x.device).split(block_size)
     ]
-    log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
-    for z, coarse in zip(grid.split(grid_chunk), coarse_nodes.split(grid_chunk), strict=True):
+    for first in range(0, len(grid), grid_chunk):
+        z = grid[first : first + grid_chunk]
         hidden = decoder.hidden(z.float())
         node_terms = log_prior(z).float() - F.softplus(torch.addmm(bias, hidden, weight.T)).sum(-1)
         for block, x_dot_w, x_dot_b in blocks:
-            log_joint = torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
-            log_px[0, block] = torch.logaddexp(
-                log_px[0, block], torch.logsumexp(log_joint, dim=1).double()
+            yield first, block, torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
+
+
+@torch.no_grad()
+def log_marginal_quadrature(
+    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL
+):
+    """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
+    `half_grid`, else NaN) the same on the subgrid of every other node.
+    x: (N, 784) -> (N,), (N,) float64"""
+    grid, log_cell_area = latent_grid(limit, points)
+    grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
+    log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
+    for first, block, log_joint in log_joint_on_grid(
+        x, decoder, grid, pixels, block_size, grid_chunk
+    ):
+        log_px[0, block] = torch.logaddexp(
+            log_px[0, block], torch.logsumexp(log_joint, dim=1).double()
+        )
+        if half_grid:
+            coarse = coarse_nodes[first : first + log_joint.shape[1]]
+            log_px[1, block] = torch.logaddexp(
+                log_px[1, block], torch.logsumexp(log_joint[:, coarse], dim=1).double()
             )
-            if half_grid:
-                log_px[1, block] = torch.logaddexp(
-                    log_px[1, block], torch.logsumexp(log_joint[:, coarse], dim=1).double()
-                )
     fine, half = log_px
     half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)
     return fine + log_cell_area, half
+
+
+@torch.no_grad()
+def posterior_modes(x, decoder, limit, points):
+    """The node of the grid over [-limit, limit]² where log p(z, x) is highest: a start
+    on the posterior's main peak, found without sampling. x: (N, 784) -> (N, 2)"""
+    grid, _ = latent_grid(limit, points)
+    grid = grid.to(x.device)
+    best = torch.full((x.shape[0],), -math.inf, device=x.device)
+    modes = torch.zeros(x.shape[0], 2, dtype=grid.dtype, device=x.device)
+    for first, block, log_joint in log_joint_on_grid(x, decoder, grid):
+        value, node = log_joint.max(dim=1)
+        better = value > best[block]
+        best[block[better]] = value[better]
+        modes[block[better]] = grid[first + node[better]]
+    return modes.float()
 
 
 @torch.no_grad()

@@ -122,19 +122,21 @@ def elbo_gradient(x, decoder, mu, log_sigma, eps, pixels=ALL_PIXELS, chunk=IMAGE
     return tuple(torch.cat(parts) for parts in zip(*grads, strict=True))
 
 
-def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS, start=None):
+def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS, starts=()):
     """Fit a factorised Gaussian q(z) to p(z | x[pixels]) for every image at once, from
-    settings.restarts starting points each (the best of settings.candidates prior draws
-    by log p(z, x[pixels]); the first restart from `start` when given), keeping the
-    restart with the best final ELBO.
+    settings.restarts starting points each, keeping the restart with the best final ELBO.
+    The first restarts start from `starts`, the others from the best of
+    settings.candidates prior draws by log p(z, x[pixels]).
     x: (N, 784) on the CPU; images: (N,) dataset indices, which seed each image's stream;
-    start: None or mu, log_sigma (N, Dz), e.g. the encoder's q.
+    starts: up to settings.restarts pairs mu, log_sigma (N, Dz), e.g. the encoder's q.
     -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
     candidates, step_noise, final_noise = per_image_draws(images, settings, decoder.latent_dim)
     mu = best_candidates(x, decoder, candidates, pixels)
     log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
-    if start is not None:
-        mu[:, 0], log_sigma[:, 0] = start
+    if len(starts) > settings.restarts:
+        raise ValueError(f"{len(starts)} starts for {settings.restarts} restarts")
+    for restart, (mu_start, log_sigma_start) in enumerate(starts):
+        mu[:, restart], log_sigma[:, restart] = mu_start, log_sigma_start
     optimizer = OPTIMIZERS[settings.optimizer]([mu, log_sigma], lr=settings.learning_rate)
     for step, eps in enumerate(progress(step_noise, desc="SVI", unit="step"), 1):
         mu.grad, log_sigma.grad = elbo_gradient(x, decoder, mu, log_sigma, eps, pixels)
