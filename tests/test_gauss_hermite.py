@@ -4,7 +4,11 @@ import math
 
 import torch
 
-from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, hermite_nodes
+from mnist_vae.inference.gauss_hermite import (
+    gauss_hermite_elbo,
+    hermite_nodes,
+    maximise_gauss_hermite_elbo,
+)
 from mnist_vae.inference.svi import gaussian_elbo
 
 
@@ -39,3 +43,26 @@ def test_more_nodes_change_the_elbo_by_less_than_a_hundredth_of_a_nat(trained_va
     coarse = gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma, points=16)
     fine = gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma, points=48)
     assert (coarse - fine).abs().max() < 0.01
+
+
+def test_maximising_raises_the_elbo_of_the_encoders_q_to_its_optimum(trained_vae, test_images):
+    x = test_images[:20]
+    with torch.no_grad():
+        mu, log_sigma = trained_vae.encoder(x)
+    fitted = maximise_gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma)
+    before = gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma, points=8)
+    after = gauss_hermite_elbo(x, trained_vae.decoder, *fitted, points=8)
+    assert (after >= before - 1e-4).all() and (after - before).mean() > 0.1
+    again = maximise_gauss_hermite_elbo(x, trained_vae.decoder, *fitted, iterations=100)
+    further = gauss_hermite_elbo(x, trained_vae.decoder, *again, points=8)
+    assert (further - after).abs().max() < 1e-3
+
+
+def test_a_maximised_q_depends_only_on_the_images_of_its_chunk(trained_vae, test_images):
+    x = test_images[:40]
+    with torch.no_grad():
+        mu, log_sigma = trained_vae.encoder(x)
+    together = maximise_gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma)
+    apart = maximise_gauss_hermite_elbo(x[16:], trained_vae.decoder, mu[16:], log_sigma[16:])
+    for whole, part in zip(together, apart, strict=True):
+        assert torch.equal(whole[16:], part)

@@ -315,7 +315,8 @@ def gaps_figure(table, panels):
     columns = max(len(panels), 1)
     fig = plt.figure(figsize=(max(12, 2.4 * columns), 11))
     grid = fig.add_gridspec(3, columns, height_ratios=[2.4, 0.9, 2])
-    ax = fig.add_subplot(grid[0, :])
+    wide = max(columns - 2, 1)
+    ax = fig.add_subplot(grid[0, :wide])
     rank = np.arange(1, len(order) + 1)
     ax.fill_between(
         rank,
@@ -341,6 +342,14 @@ def gaps_figure(table, panels):
     ax.legend(loc="upper left", frameon=False)
     ax.set_title(f"Where the ELBO loses, per image ({len(order)} test images)")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    if columns > wide:  # the approximation gap alone, on its own scale
+        ax = fig.add_subplot(grid[0, wide:])
+        ax.fill_between(rank, 0, np.sort(approximation), step="mid", color="tab:purple")
+        ax.set_xlim(1, max(len(order), 2))
+        ax.set_xlabel("test images, sorted by it")
+        ax.set_ylabel("nats")
+        ax.set_title("The approximation gap alone")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     levels = [1e-4, 1e-3, 1e-2, 0.1, 0.5, 0.9]
     drawn = (
         ("log_p", "tab:red", "exact posterior p(z | x)"),
