@@ -351,19 +351,26 @@ def gaps_figure(table, panels):
         ax.set_title("The approximation gap alone")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     levels = [1e-4, 1e-3, 1e-2, 0.1, 0.5, 0.9]
+    # q* dashed, so that the posterior it nearly covers shows through
     drawn = (
-        ("log_p", "tab:red", "exact posterior p(z | x)"),
-        ("log_q_optimal", "tab:blue", "q*, the best Gaussian"),
-        ("log_q_encoder", "tab:orange", "q_φ, the encoder's"),
+        ("log_p", "tab:red", "solid", "exact posterior p(z | x)"),
+        ("log_q_optimal", "tab:blue", "dashed", "q*, the best Gaussian"),
+        ("log_q_encoder", "tab:orange", "solid", "q_φ, the encoder's"),
     )
     for k, panel in enumerate(panels):
         label = "" if panel["label"] is None else f" (a {int(panel['label'])})"
         show_digit(fig.add_subplot(grid[1, k]), panel["x"], f"image {panel['image']}{label}")
         ax = fig.add_subplot(grid[2, k])
-        for key, colour, _ in drawn:
+        for key, colour, style, _ in drawn:
             density = np.exp(panel[key] - panel[key].max())
             ax.contour(
-                panel["z1"], panel["z2"], density, levels=levels, colors=colour, linewidths=1
+                panel["z1"],
+                panel["z2"],
+                density,
+                levels=levels,
+                colors=colour,
+                linestyles=style,
+                linewidths=1,
             )
         ax.set_title(
             f"approx. {panel['approximation_gap']:.2f}\namort. {panel['amortization_gap']:.1f}",
@@ -373,7 +380,10 @@ def gaps_figure(table, panels):
         if k == 0:
             ax.set_ylabel("z₂")
         ax.set_aspect("equal", adjustable="datalim")
-    handles = [plt.Line2D([], [], color=colour, label=name) for _, colour, name in drawn]
+    handles = [
+        plt.Line2D([], [], color=colour, linestyle=style, label=name)
+        for _, colour, style, name in drawn
+    ]
     fig.legend(
         handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0)
     )
