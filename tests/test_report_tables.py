@@ -2,7 +2,13 @@
 
 import pandas as pd
 
-from mnist_vae.runs.report import headline_rows, percent, plus_minus, run_metrics_page
+from mnist_vae.runs.report import (
+    gaps_over_training_table,
+    headline_rows,
+    percent,
+    plus_minus,
+    run_metrics_page,
+)
 
 
 def stat(mean, sem=0.5):
@@ -92,3 +98,36 @@ def test_the_metrics_page_splits_the_inference_gap_where_the_run_has_it():
     assert "Where the ELBO loses (1000 test images)" in page
     assert "amortization gap ELBO(q*) − ELBO(q_φ)" in page and "15.07 ± 0.50" in page
     assert "<td>2</td>" in page
+
+
+def test_the_metrics_page_shows_both_gaps_at_every_snapshot_for_both_splits():
+    over_training = pd.DataFrame(
+        [
+            {
+                "epoch": epoch,
+                "split": split,
+                "approximation_gap.mean": 0.1 * epoch,
+                "approximation_gap.sem": 0.01,
+                "amortization_gap.mean": 2.0 * epoch + (split == "test"),
+                "amortization_gap.sem": 0.5,
+            }
+            for epoch in (1, 10)
+            for split in ("train", "test")
+        ]
+    )
+    table = gaps_over_training_table(over_training)
+    assert list(table["epoch"]) == ["1", "10"]
+    assert list(table["test: amortization gap"]) == ["3.00 ± 0.50", "21.00 ± 0.50"]
+    assert list(table["train: approximation gap"]) == ["0.10 ± 0.01", "1.00 ± 0.01"]
+    gaps = {"n_images": 10, "flagged": {}} | {
+        key: stat(-1.0) for key in ("log_px", "elbo_optimal", "elbo_encoder", "approximation_gap")
+    }
+    page = run_metrics_page(
+        "a",
+        metrics(None),
+        INPAINTING,
+        HISTORY,
+        gaps | {"amortization_gap": stat(1.0)},
+        over_training,
+    )
+    assert "The gaps over training" in page and "21.00 ± 0.50" in page

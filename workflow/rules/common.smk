@@ -230,9 +230,11 @@ def say_what_latent_dimensions_skip():
 
 
 def gaps_of_planar_run(wildcards):
-    """The split of the inference gap, which only a run with Dz = 2 has."""
-    planar = is_planar(latent_dim(wildcards.run))
-    return [f"results/{wildcards.run}/gaps/gaps.json"] if planar else []
+    """The split of the inference gap, on the test images and over training, which only a
+    run with Dz = 2 has."""
+    if not is_planar(latent_dim(wildcards.run)):
+        return []
+    return [f"results/{wildcards.run}/gaps/{name}" for name in ("gaps.json", "over_training.csv")]
 
 
 def run_products(wildcards):

@@ -10,6 +10,10 @@ with rule_logging(snakemake.log[0]):
         read_json(inputs.metrics),
         read_json(inputs.inpainting),
         read_csv(inputs.history, ["epoch", "train_elbo", "heldout_elbo", "seconds"]),
-        read_json(inputs.gaps[0]) if inputs.gaps else None,
+        *(
+            (read_json(inputs.gaps[0]), read_csv(inputs.gaps[1], ["epoch", "split"]))
+            if inputs.gaps
+            else ()
+        ),
     )
     write_text(snakemake.output.page, page)

@@ -136,6 +136,7 @@ def gaps_table(gaps):
         ("ELBO(q_φ), the encoder's q", gaps["elbo_encoder"]),
         ("approximation gap log p(x) − ELBO(q*)", gaps["approximation_gap"]),
         ("amortization gap ELBO(q*) − ELBO(q_φ)", gaps["amortization_gap"]),
+        ("their sum log p(x) − ELBO(q_φ)", gaps.get("total_gap")),
     ]
     flagged = sum(flag["count"] for flag in gaps["flagged"].values())
     return pd.DataFrame(
@@ -145,8 +146,24 @@ def gaps_table(gaps):
     )
 
 
-def run_metrics_page(run, metrics, inpainting, history, gaps=None):
-    """One run's numbers as an HTML page; gaps: gaps.json where the run has it. -> str"""
+def gaps_over_training_table(table):
+    """The two gaps at each weight snapshot, for training and test images.
+    table: gaps_over_training's rows -> DataFrame, one row per epoch"""
+    columns = {"epoch": []}
+    for split in ("train", "test"):
+        rows = table[table["split"] == split].sort_values("epoch")
+        columns["epoch"] = [str(epoch) for epoch in rows["epoch"]]
+        for gap in ("approximation", "amortization"):
+            columns[f"{split}: {gap} gap"] = [
+                plus_minus({"mean": mean, "sem": sem})
+                for mean, sem in zip(rows[f"{gap}_gap.mean"], rows[f"{gap}_gap.sem"], strict=True)
+            ]
+    return pd.DataFrame(columns)
+
+
+def run_metrics_page(run, metrics, inpainting, history, gaps=None, over_training=None):
+    """One run's numbers as an HTML page; gaps: gaps.json and over_training:
+    over_training.csv's table, where the run has them. -> str"""
     test = metrics["test"]
     sections = {
         f"Test set ({test['n_images']} images)": test_metrics_table(metrics),
@@ -154,6 +171,15 @@ def run_metrics_page(run, metrics, inpainting, history, gaps=None):
         **(
             {f"Where the ELBO loses ({gaps['n_images']} test images)": gaps_table(gaps)}
             if gaps
+            else {}
+        ),
+        **(
+            {
+                "The gaps over training (nats per image, mean ± s.e.)": gaps_over_training_table(
+                    over_training
+                )
+            }
+            if over_training is not None
             else {}
         ),
         f"Inpainting the bottom half ({inpainting['n_digits']} test digits)": inpainting_table(
