@@ -12,7 +12,7 @@ from mnist_vae.analyses.gaps import (
     largest_gaps,
     optimal_gaussians,
 )
-from mnist_vae.inference.quadrature import latent_grid, log_marginal_quadrature, posterior_modes
+from mnist_vae.inference.quadrature import latent_grid, log_marginal_and_modes
 from mnist_vae.inference.svi import SVISettings, fit_posterior, joint_log_density
 
 SETTINGS = GapSettings(svi=SVISettings(steps=150, restarts=2, final_samples=100))
@@ -21,8 +21,8 @@ SETTINGS = GapSettings(svi=SVISettings(steps=150, restarts=2, final_samples=100)
 @pytest.fixture(scope="module")
 def gaps(trained_vae, test_images):
     x = test_images[:16]
-    log_px, _ = log_marginal_quadrature(x, trained_vae.decoder, limit=8.0, points=301)
-    return inference_gaps(trained_vae, x, np.arange(16), log_px.numpy(), SETTINGS)
+    log_px, _, mode = log_marginal_and_modes(x, trained_vae.decoder, limit=8.0, points=301)
+    return inference_gaps(trained_vae, x, np.arange(16), log_px.numpy(), mode, SETTINGS)
 
 
 def test_the_optimal_gaussian_is_the_fit_or_the_encoders_q_whichever_is_better(gaps):
@@ -114,7 +114,7 @@ def test_more_starts_than_restarts_is_an_error(trained_vae, test_images):
 
 def test_the_posterior_mode_is_the_grid_node_of_highest_joint_density(trained_vae, test_images):
     x = test_images[:4]
-    modes = posterior_modes(x, trained_vae.decoder, limit=4.0, points=41)
+    _, _, modes = log_marginal_and_modes(x, trained_vae.decoder, limit=4.0, points=41)
     grid, _ = latent_grid(4.0, 41)
     log_joint = joint_log_density(x[:, None, :], grid[None].float(), trained_vae.decoder)
     assert torch.equal(modes, grid[log_joint.argmax(1)].float())

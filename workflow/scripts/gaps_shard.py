@@ -3,6 +3,7 @@ import torch
 
 from mnist_vae.analyses.gaps import GAP_COLUMNS, GapSettings, inference_gaps
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.quadrature import log_marginal_and_modes
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
@@ -18,7 +19,11 @@ with rule_logging(snakemake.log[0]):
     if images:
         x = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"][images]).float()
         log_px = read_csv(snakemake.input.per_image, ["image", "log_px"]).set_index("image")
-        table = inference_gaps(vae, x, images, log_px.loc[images, "log_px"].to_numpy(), settings)
+        grid = settings.quadrature
+        _, _, mode = log_marginal_and_modes(x, vae.decoder, grid.limit, grid.points)
+        table = inference_gaps(
+            vae, x, images, log_px.loc[images, "log_px"].to_numpy(), mode, settings
+        )
     else:  # more shards than blocks of images
         table = pd.DataFrame(columns=GAP_COLUMNS)
     write_csv(snakemake.output.per_image, table, index=False)

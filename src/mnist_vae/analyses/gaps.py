@@ -23,11 +23,7 @@ import torch
 
 from mnist_vae.analyses.contours import contour_grid
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
-from mnist_vae.inference.quadrature import (
-    QuadratureGrid,
-    log_marginal_quadrature,
-    posterior_modes,
-)
+from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_and_modes
 from mnist_vae.inference.svi import ALL_PIXELS, SVISettings, fit_posterior
 from mnist_vae.settings import FromConfig
 from mnist_vae.stats import summary
@@ -50,15 +46,14 @@ class GapSettings(FromConfig):
     quadrature: QuadratureGrid = QuadratureGrid()
 
 
-def inference_gaps(vae, x, images, log_px, settings: GapSettings):
-    """The decomposition for each image. x: (N, 784); log_px: (N,) exact log p(x)
+def inference_gaps(vae, x, images, log_px, mode, settings: GapSettings):
+    """The decomposition for each image. x: (N, 784); log_px: (N,) exact log p(x); mode:
+    (N, 2) the posterior's highest node on the grid (log_marginal_and_modes)
     -> DataFrame, one row per image"""
     with torch.no_grad():
         mu_encoder, log_sigma_encoder = vae.encoder(x)
     # q* by SVI on all pixels, from the encoder's q and from the posterior's highest node on
     # the grid: prior draws alone can miss the main peak and leave q* in a minor one.
-    grid = settings.quadrature
-    mode = posterior_modes(x, vae.decoder, grid.limit, grid.points)
     starts = [
         (mu_encoder, log_sigma_encoder),
         (mode, torch.full_like(mode, math.log(settings.svi.initial_sigma))),
@@ -187,8 +182,8 @@ def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapSettings):
     for epoch in sorted(snapshots):
         vae.load_state_dict(snapshots[epoch])
         for split, x in (("train", x_train), ("test", x_test)):
-            log_px, half = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points)
-            table = inference_gaps(vae, x, range(len(x)), log_px.numpy(), settings)
+            log_px, half, mode = log_marginal_and_modes(x, vae.decoder, grid.limit, grid.points)
+            table = inference_gaps(vae, x, range(len(x)), log_px.numpy(), mode, settings)
             summary = gap_summary(table)
             row = {"epoch": epoch, "split": split, "n_images": len(x)}
             # the convergence check of evaluate: it bounds the grid's error

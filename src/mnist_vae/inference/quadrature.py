@@ -65,16 +65,15 @@ def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4
             yield first, block, torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
 
 
-@torch.no_grad()
-def log_marginal_quadrature(
-    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL
-):
-    """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
-    `half_grid`, else NaN) the same on the subgrid of every other node.
-    x: (N, 784) -> (N,), (N,) float64"""
+def _scan_grid(x, decoder, limit, points, half_grid, find_modes, block_size, grid_chunk, pixels):
+    """One pass over the grid: log p(x[pixels]), the same on the half grid (NaN unless
+    half_grid) and the node of highest log p(z, x[pixels]) (None unless find_modes).
+    -> (N,), (N,) float64, (N, 2) or None"""
     grid, log_cell_area = latent_grid(limit, points)
     grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
     log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
+    best = torch.full((x.shape[0],), -math.inf, device=x.device)
+    modes = torch.zeros(x.shape[0], 2, device=x.device)
     for first, block, log_joint in log_joint_on_grid(
         x, decoder, grid, pixels, block_size, grid_chunk
     ):
@@ -86,25 +85,35 @@ def log_marginal_quadrature(
             log_px[1, block] = torch.logaddexp(
                 log_px[1, block], torch.logsumexp(log_joint[:, coarse], dim=1).double()
             )
+        if find_modes:
+            value, node = log_joint.max(dim=1)
+            better = value > best[block]
+            best[block[better]] = value[better]
+            modes[block[better]] = grid[first + node[better]].float()
     fine, half = log_px
     half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)
-    return fine + log_cell_area, half
+    return fine + log_cell_area, half, modes if find_modes else None
 
 
 @torch.no_grad()
-def posterior_modes(x, decoder, limit, points):
-    """The node of the grid over [-limit, limit]² where log p(z, x) is highest: a start
-    on the posterior's main peak, found without sampling. x: (N, 784) -> (N, 2)"""
-    grid, _ = latent_grid(limit, points)
-    grid = grid.to(x.device)
-    best = torch.full((x.shape[0],), -math.inf, device=x.device)
-    modes = torch.zeros(x.shape[0], 2, dtype=grid.dtype, device=x.device)
-    for first, block, log_joint in log_joint_on_grid(x, decoder, grid):
-        value, node = log_joint.max(dim=1)
-        better = value > best[block]
-        best[block[better]] = value[better]
-        modes[block[better]] = grid[first + node[better]]
-    return modes.float()
+def log_marginal_quadrature(
+    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL
+):
+    """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
+    `half_grid`, else NaN) the same on the subgrid of every other node.
+    x: (N, 784) -> (N,), (N,) float64"""
+    fine, half, _ = _scan_grid(
+        x, decoder, limit, points, half_grid, False, block_size, grid_chunk, pixels
+    )
+    return fine, half
+
+
+@torch.no_grad()
+def log_marginal_and_modes(x, decoder, limit, points, block_size=100, grid_chunk=4096):
+    """log_marginal_quadrature's two values and, from the same pass over the grid, the
+    node where log p(z, x) is highest: a start on the posterior's main peak, found without
+    sampling. x: (N, 784) -> (N,), (N,) float64, (N, 2)"""
+    return _scan_grid(x, decoder, limit, points, True, True, block_size, grid_chunk, ALL)
 
 
 @torch.no_grad()

@@ -149,10 +149,9 @@ def gaps_table(gaps):
 def gaps_over_training_table(table):
     """The two gaps at each weight snapshot, for training and test images.
     table: gaps_over_training's rows -> DataFrame, one row per epoch"""
-    columns = {"epoch": []}
+    columns = {"epoch": [str(epoch) for epoch in sorted(table["epoch"].unique())]}
     for split in ("train", "test"):
         rows = table[table["split"] == split].sort_values("epoch")
-        columns["epoch"] = [str(epoch) for epoch in rows["epoch"]]
         for gap in ("approximation", "amortization"):
             columns[f"{split}: {gap} gap"] = [
                 plus_minus({"mean": mean, "sem": sem})
