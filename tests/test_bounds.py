@@ -1,11 +1,14 @@
 import math
 
+import pytest
 import torch
 
+from mnist_vae.densities import log_likelihood
 from mnist_vae.inference.bounds import (
     _log_mean_exp,
     elbo,
     iwae_bound,
+    log_likelihood_of_draws,
     log_marginal_prior_sampling,
     sample_diag_gaussian,
 )
@@ -40,6 +43,18 @@ def test_iwae_with_one_sample_is_the_elbo_with_the_same_draw(test_images):
         iwae = iwae_bound(test_images, vae, 1, generator(3))
     # The same terms summed in another order: equal to float32 precision.
     torch.testing.assert_close(iwae.float(), single)
+
+
+@pytest.mark.parametrize("draws", [3, 70], ids=["images share a chunk", "chunks split images"])
+def test_draws_are_decoded_to_the_likelihood_of_the_reference_decoder(
+    trained_vae, test_images, draws
+):
+    x = test_images[:10]
+    z = torch.randn(10, draws, 2, generator=generator(5)) * 2
+    with torch.no_grad():
+        reference = log_likelihood(x[:, None, :], trained_vae.decoder(z))
+        fast = log_likelihood_of_draws(x, z, trained_vae.decoder, chunk_size=32)
+    torch.testing.assert_close(fast, reference, rtol=1e-6, atol=1e-3)
 
 
 def test_iwae_is_above_the_elbo_on_average(trained_vae, test_images):

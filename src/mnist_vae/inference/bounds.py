@@ -3,8 +3,10 @@
 import math
 
 import torch
+import torch.nn.functional as F
 
 from mnist_vae.densities import joint_log_density, log_likelihood, log_prior, log_q
+from mnist_vae.model import fast_tanh
 
 
 def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):
@@ -78,21 +80,17 @@ def log_prior_minus_log_q(z, eps, log_sigma):
 def log_likelihood_of_draws(x, z, decoder, chunk_size):
     """log p(x | z) for S draws of z per image, decoded about chunk_size at a time: several
     images' draws together when S is small, one image's in chunks when it is large.
-    x · logits is computed as h · (W4ᵀ x) + x · b4, so that x meets the output layer once
-    per image rather than once per draw. x: (B, 784), z: (B, S, Dz) -> (B, S)"""
-    out = decoder.out
-    n_draws = z.shape[1]
-    images_per_chunk = max(1, chunk_size // n_draws)
+    x: (B, 784), z: (B, S, Dz) -> (B, S)"""
+    hidden, out = decoder.hidden[0], decoder.out
+    images_per_chunk = max(1, chunk_size // z.shape[1])
     rows = []
     for x_group, z_group in zip(x.split(images_per_chunk), z.split(images_per_chunk), strict=True):
-        x_dot_w, x_dot_b = x_group @ out.weight, x_group @ out.bias
         parts = []
         for z_chunk in z_group.split(chunk_size, dim=1):
-            h = decoder.hidden(z_chunk)
-            logits = torch.addmm(out.bias, h.flatten(0, 1), out.weight.T)
-            softplus = torch.nn.functional.softplus(logits).sum(-1).view(h.shape[:2])
-            x_dot_logits = torch.bmm(h, x_dot_w[:, :, None]).squeeze(-1) + x_dot_b[:, None]
-            parts.append(x_dot_logits - softplus)
+            h = fast_tanh(F.linear(z_chunk, hidden.weight, hidden.bias))
+            logits = torch.addmm(out.bias, h.flatten(0, 1), out.weight.T).view(*h.shape[:2], -1)
+            x_dot_logits = torch.bmm(logits, x_group[:, :, None]).squeeze(-1)
+            parts.append(x_dot_logits - F.softplus(logits).sum(-1))
         rows.append(torch.cat(parts, dim=1))
     return torch.cat(rows)
 

@@ -18,6 +18,7 @@ import torch
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.inference.streams import image_generator
+from mnist_vae.model import fast_tanh
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.settings import FromConfig
 
@@ -113,7 +114,7 @@ def elbo_gradient(x, decoder, mu, log_sigma, eps, pixels=ALL_PIXELS, chunk=IMAGE
     for x_c, mu_c, log_sigma_c, eps_c in image_chunks(x, mu, log_sigma, eps, chunk):
         sigma_c = log_sigma_c.exp()
         z = mu_c + sigma_c * eps_c
-        h = torch.tanh(hidden(z))
+        h = fast_tanh(hidden(z))
         # d loss / d logits = sigmoid(logits) - x; back through the decoder, and the prior
         d_logits = torch.sigmoid(torch.nn.functional.linear(h, w, b))
         d_logits.sub_(x_c[:, None, pixels])
