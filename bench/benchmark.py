@@ -28,6 +28,7 @@ from mnist_vae.inference.bounds import elbo, elbo_terms, iwae_bound
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST
 from mnist_vae.inference.svi import (
+    IMAGE_CHUNK,
     SVISettings,
     best_candidates,
     fit_posterior,
@@ -115,6 +116,17 @@ def five_products(x_train, hidden=500, batch_size=100):
         _ = x @ w1.T, h @ w4.T, d_logits.T @ h, d_logits @ w4, h.T @ x
 
 
+def products_and_adam(x_train, parameters, adam, batch_size=100):
+    """Five products and a fused Adam step per minibatch, nothing else: the floor of any
+    float32 training loop on this CPU. parameters: the VAE's, with their .grad set."""
+    w1, w4 = parameters[0], parameters[-2]
+    h, d_logits = torch.randn(batch_size, w1.shape[0]), torch.randn(batch_size, 784)
+    with torch.no_grad():
+        for x in x_train.split(batch_size):
+            _ = x @ w1.T, h @ w4.T, d_logits.T @ h, d_logits @ w4, h.T @ x
+            adam.step()
+
+
 def training_rows(x_train, x_heldout, rounds, images_per_round=2000):
     """Each code trains on images_per_round images per round (a fifth of an epoch), over
     many short interleaved rounds, and the medians are scaled to a whole epoch."""
@@ -127,6 +139,11 @@ def training_rows(x_train, x_heldout, rounds, images_per_round=2000):
     new_adam = torch.optim.Adam(new.parameters(), fused=True)
     generators = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
     heldout = x_heldout[: settings.heldout_images]
+    floor = build_vae(ModelSettings(), 0)
+    floor_parameters = list(floor.parameters())
+    for p in floor_parameters:
+        p.grad = torch.randn_like(p) * 1e-3
+    floor_adam = torch.optim.Adam(floor_parameters, fused=True)
 
     part = x_train[:images_per_round]
     times = interleaved(
@@ -135,6 +152,7 @@ def training_rows(x_train, x_heldout, rounds, images_per_round=2000):
             "autograd": lambda: autograd_epoch(old, old_adam, part, old_noise),
             "loop": lambda: train_epoch(new, new_adam, part, 100, *generators),
             "products": lambda: five_products(part),
+            "floor": lambda: products_and_adam(part, floor_parameters, floor_adam),
         },
         rounds,
     )
@@ -182,6 +200,13 @@ def training_rows(x_train, x_heldout, rounds, images_per_round=2000):
             "five matrix products alone",
             per_epoch["products"],
             per_epoch["textbook"] / per_epoch["products"],
+            "s/epoch",
+        ),
+        (
+            "training",
+            "five products and fused Adam alone (floor of a dense float32 loop)",
+            per_epoch["floor"],
+            per_epoch["textbook"] / per_epoch["floor"],
             "s/epoch",
         ),
         (
@@ -367,6 +392,17 @@ def autograd_fit(x, decoder, digits, settings):
         return gaussian_elbo(x, decoder, mu, log_sigma, final_noise, TOP).max(1).values
 
 
+def svi_products(x, decoder, digits, settings):
+    """The two products of every SVI step, chunk by chunk, and nothing else: the floor of
+    any float32 fit at these settings."""
+    w = decoder.out.weight[TOP]
+    for chunk in digits.split(IMAGE_CHUNK):
+        rows = settings.samples * len(chunk) * settings.restarts
+        h, d_logits = torch.randn(rows, w.shape[1]), torch.randn(rows, w.shape[0])
+        for _ in range(settings.steps):
+            _ = h @ w.T, d_logits @ w
+
+
 def inpainting_rows(vae, x_test, n_digits, rounds):
     settings = SVISettings()
     x, digits = x_test[:n_digits], torch.arange(n_digits)
@@ -379,6 +415,7 @@ def inpainting_rows(vae, x_test, n_digits, rounds):
         {
             "autograd": run("autograd", autograd_fit),
             "project": run("project", lambda *a: fit_posterior(*a, TOP)[2]),
+            "floor": lambda: svi_products(x, vae.decoder, digits, settings),
         },
         rounds,
     )
@@ -396,6 +433,13 @@ def inpainting_rows(vae, x_test, n_digits, rounds):
             "SVI fit now (hand-written gradient)",
             times["project"],
             times["autograd"] / times["project"],
+            "s",
+        ),
+        (
+            "inpainting",
+            "its two products per step alone (floor of a float32 fit)",
+            times["floor"],
+            times["autograd"] / times["floor"],
             "s",
         ),
         (

@@ -29,6 +29,24 @@ class QuadratureGrid(FromConfig):
     points: int = 401
 
 
+def exp_without_underflow(x):
+    """exp(x), with every argument whose result would underflow (below about -87 in float32,
+    -708 in float64) raised to give the smallest normal number instead. On this CPU exp
+    takes a slow path, 10-35 times slower, for such arguments, and most of a grid's nodes
+    lie that far below the posterior's peak. A sum that holds a term near 1 is unchanged."""
+    return x.clamp(min=math.log(torch.finfo(x.dtype).tiny) + 1).exp_()
+
+
+def logsumexp(values, dim):
+    """torch.logsumexp(values, dim), with its exponentials by exp_without_underflow: the
+    same numbers (the largest term is exp(0) = 1), several times faster on a grid."""
+    largest = values.amax(dim, keepdim=True)
+    shift = torch.where(largest.isfinite(), largest, 0)
+    total = exp_without_underflow(values - shift).sum(dim).log_().add_(shift.squeeze(dim))
+    largest = largest.squeeze(dim)
+    return torch.where(largest.isfinite(), total, largest)
+
+
 def latent_grid(limit, points):
     """Regular grid over [-limit, limit]²: z (points², 2) float64, and log h²."""
     axis = torch.linspace(-limit, limit, points, dtype=torch.float64)
@@ -77,13 +95,11 @@ def _scan_grid(x, decoder, limit, points, half_grid, find_modes, block_size, gri
     for first, block, log_joint in log_joint_on_grid(
         x, decoder, grid, pixels, block_size, grid_chunk
     ):
-        log_px[0, block] = torch.logaddexp(
-            log_px[0, block], torch.logsumexp(log_joint, dim=1).double()
-        )
+        log_px[0, block] = torch.logaddexp(log_px[0, block], logsumexp(log_joint, dim=1).double())
         if half_grid:
             coarse = coarse_nodes[first : first + log_joint.shape[1]]
             log_px[1, block] = torch.logaddexp(
-                log_px[1, block], torch.logsumexp(log_joint[:, coarse], dim=1).double()
+                log_px[1, block], logsumexp(log_joint[:, coarse], dim=1).double()
             )
         if find_modes:
             value, node = log_joint.max(dim=1)
@@ -132,6 +148,6 @@ def posterior_predictive(x, decoder, limit, points, observed, predicted, grid_ch
         logits = torch.addmm(bias, decoder.hidden(z.float()), weight.T)
         seen = logits[:, observed]
         log_joint = (x_observed @ seen.T - F.softplus(seen).sum(-1) + log_prior(z).float()).double()
-        posterior = (log_joint + log_cell_area - log_p_observed[:, None]).exp()
+        posterior = exp_without_underflow(log_joint + log_cell_area - log_p_observed[:, None])
         probabilities = probabilities + posterior @ torch.sigmoid(logits[:, predicted]).double()
     return probabilities, log_p_observed
