@@ -82,7 +82,7 @@ def heldout_log_px(vae, x, settings, epoch):
     if not is_planar(vae.latent_dim) or not due:
         return math.nan
     grid = settings.quadrature
-    log_px, _ = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points)
+    log_px, _ = log_marginal_quadrature(x, vae.decoder, grid.limit, grid.points, half_grid=False)
     return log_px.mean().item()
 
 
