@@ -1,16 +1,13 @@
 import math
 
-import pytest
 import torch
 
 from mnist_vae.inference.bounds import iwae_bound, log_marginal_prior_sampling
 from mnist_vae.inference.quadrature import (
     every_other_node,
-    exp_without_underflow,
     latent_grid,
     log_marginal_and_modes,
     log_marginal_quadrature,
-    logsumexp,
     posterior_predictive,
 )
 from mnist_vae.model import ModelSettings, build_vae
@@ -118,25 +115,3 @@ def test_the_pass_that_finds_the_modes_gives_the_same_log_likelihoods(trained_va
     alone = log_marginal_quadrature(x, trained_vae.decoder, 8.0, 101)
     with_modes = log_marginal_and_modes(x, trained_vae.decoder, 8.0, 101)
     assert torch.equal(alone[0], with_modes[0]) and torch.equal(alone[1], with_modes[1])
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_logsumexp_is_torchs_to_the_bit_on_terms_far_below_the_largest(dtype):
-    generator = torch.Generator().manual_seed(0)
-    values = (torch.randn(50, 4096, generator=generator, dtype=dtype) * 400).clamp(max=30)
-    values[:, ::7] -= 1e4
-    torch.testing.assert_close(logsumexp(values, 1), torch.logsumexp(values, 1), rtol=0, atol=0)
-
-
-def test_logsumexp_of_rows_that_are_infinite_or_nan_is_torchs():
-    inf, nan = math.inf, math.nan
-    values = torch.tensor([[-inf, -inf], [inf, 0.0], [nan, 0.0], [-inf, 3.0]])
-    torch.testing.assert_close(logsumexp(values, 1), torch.logsumexp(values, 1), equal_nan=True)
-
-
-def test_exp_without_underflow_is_exp_wherever_exp_gives_a_normal_number():
-    x = torch.linspace(-86, 80, 10_001)
-    torch.testing.assert_close(exp_without_underflow(x), x.exp(), rtol=0, atol=0)
-    assert exp_without_underflow(torch.tensor([-1e4])).item() == pytest.approx(
-        torch.finfo(torch.float32).tiny * math.e
-    )

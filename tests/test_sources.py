@@ -33,6 +33,7 @@ def test_follows_imports_through_the_package(tmp_path):
         "inference/__init__.py",
         "inference/bounds.py",
         "densities.py",
+        "fast_math.py",
     }
 
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from mnist_vae.densities import joint_log_density, log_likelihood, log_prior, log_q
-from mnist_vae.model import fast_tanh
+from mnist_vae.fast_math import fast_tanh
 
 
 def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):

@@ -17,8 +17,8 @@ from typing import Literal
 import torch
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
+from mnist_vae.fast_math import fast_tanh
 from mnist_vae.inference.streams import image_generator
-from mnist_vae.model import fast_tanh
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.settings import FromConfig
 

@@ -25,6 +25,17 @@ def stop_with_parent():
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def interruption(error):
+    """The KeyboardInterrupt (Ctrl-C, or SIGTERM as _interrupt raises it) behind `error`,
+    if any: a library may raise its own error while cleaning up after one, as torch.save
+    does when interrupted mid-file. -> KeyboardInterrupt or None"""
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
 @contextlib.contextmanager
 def rule_logging(log_path):
     """Log INFO and above to `log_path` and WARNING and above to stderr too; an expected
@@ -42,11 +53,15 @@ def rule_logging(log_path):
     log = logging.getLogger("mnist_vae")
     try:
         yield
-    except (InputError, KeyboardInterrupt) as e:
-        message = str(e) if isinstance(e, InputError) else f"interrupted ({str(e) or 'SIGINT'})"
+    except BaseException as e:
+        interrupt = interruption(e)
+        if isinstance(e, InputError):
+            message = str(e)
+        elif interrupt is not None:
+            message = f"interrupted ({str(interrupt) or 'SIGINT'})"
+        else:
+            log.exception("unexpected error")
+            raise
         terminal.setLevel(logging.CRITICAL + 1)  # sys.exit prints the line on stderr
         log.error("%s", message)
         sys.exit(f"error: {message}")
-    except BaseException:
-        log.exception("unexpected error")
-        raise
