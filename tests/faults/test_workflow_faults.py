@@ -172,6 +172,9 @@ def start_training(workdir, epochs):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As a terminal's foreground job: Ctrl-C's SIGINT acts even when these tests run
+        # in the background, whose jobs a shell starts with SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     checkpoint = workdir / RUN / "train.checkpoint.pt"
     deadline = time.time() + 120
