@@ -108,12 +108,17 @@ def autograd_epoch(vae, optimizer, x_train, generator, batch_size=100):
         optimizer.step()
 
 
+def step_products(x, w1, w4, h, d_logits):
+    """The five large matrix products of a training step on the minibatch x."""
+    return x @ w1.T, h @ w4.T, d_logits.T @ h, d_logits @ w4, h.T @ x
+
+
 def five_products(x_train, hidden=500, batch_size=100):
     """The five large matrix products of a training step and nothing else, per minibatch."""
     w1, w4 = torch.randn(hidden, 784), torch.randn(784, hidden)
     h, d_logits = torch.randn(batch_size, hidden), torch.randn(batch_size, 784)
     for x in x_train.split(batch_size):
-        _ = x @ w1.T, h @ w4.T, d_logits.T @ h, d_logits @ w4, h.T @ x
+        step_products(x, w1, w4, h, d_logits)
 
 
 def products_and_adam(x_train, parameters, adam, batch_size=100):
@@ -123,7 +128,7 @@ def products_and_adam(x_train, parameters, adam, batch_size=100):
     h, d_logits = torch.randn(batch_size, w1.shape[0]), torch.randn(batch_size, 784)
     with torch.no_grad():
         for x in x_train.split(batch_size):
-            _ = x @ w1.T, h @ w4.T, d_logits.T @ h, d_logits @ w4, h.T @ x
+            step_products(x, w1, w4, h, d_logits)
             adam.step()
 
 

@@ -87,7 +87,7 @@ def log_likelihood_of_draws(x, z, decoder, chunk_size):
     for x_group, z_group in zip(x.split(images_per_chunk), z.split(images_per_chunk), strict=True):
         parts = []
         for z_chunk in z_group.split(chunk_size, dim=1):
-            h = fast_tanh(F.linear(z_chunk, hidden.weight, hidden.bias))
+            h = fast_tanh(hidden(z_chunk))
             logits = torch.addmm(out.bias, h.flatten(0, 1), out.weight.T).view(*h.shape[:2], -1)
             x_dot_logits = torch.bmm(logits, x_group[:, :, None]).squeeze(-1)
             parts.append(x_dot_logits - F.softplus(logits).sum(-1))
