@@ -13,6 +13,8 @@ import pytest
 import torch
 from conftest import RULES, copy_workflow, planned_jobs, snakemake
 
+from mnist_vae import products
+
 pytestmark = pytest.mark.workflow
 
 RUN = "results/tiny"
@@ -190,6 +192,14 @@ def test_provenance_records_the_settings_hash_seeds_versions_and_rule_times(work
     assert record["seeds"]["train.seed"] == 0
     assert record["versions"]["torch"] == torch.__version__
     assert {"train", "evaluate", "evaluate_shard", "inpainting"} <= set(record["rule_seconds"])
+
+
+def test_provenance_records_the_gemm_each_torch_rule_computed_its_products_through(workdir):
+    record = json.loads((workdir / RUN / "provenance.json").read_text())
+    torch_rules = {"train", "evaluate_shard", "gaps_shard", "inpainting_fit", "samples"}
+    assert torch_rules <= set(record["products"])
+    assert set(record["products"].values()) == {products.backend()}
+    assert "plot_history" not in record["products"]  # draws figures, no products
 
 
 def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):

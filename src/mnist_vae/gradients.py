@@ -16,29 +16,25 @@ loop's fast path, and a test checks it against autograd on the same batch and dr
 
 import torch
 
-
-def _layers(vae):
-    encoder, decoder = vae.encoder.net, vae.decoder
-    return (encoder[0], encoder[2], decoder.hidden[0], decoder.out)
+from mnist_vae.products import linear, matmul
 
 
 @torch.no_grad()
 def elbo_and_gradients(vae, x, eps):
     """Sum over the batch of the single-sample ELBO at z = mu + sigma * eps, and the gradient
-    of the mean loss -ELBO written into every parameter's .grad (allocated if missing).
+    of the mean loss -ELBO written into every parameter's .grad.
     x: (B, 784), eps: (B, Dz) -> scalar tensor (the summed ELBO)"""
-    first, second, third, out = _layers(vae)
+    encoder, decoder = vae.encoder, vae.decoder
+    first, second = encoder.hidden_layer, encoder.output_layer
+    third, out = decoder.hidden_layer, decoder.output_layer
     n = x.shape[0]
-    for p in vae.parameters():
-        if p.grad is None:
-            p.grad = torch.zeros_like(p)
 
-    h1 = torch.addmm(first.bias, x, first.weight.T).tanh_()
-    mu, log_sigma = torch.addmm(second.bias, h1, second.weight.T).chunk(2, dim=-1)
+    h1 = encoder.hidden_units(x)
+    mu, log_sigma = linear(h1, second.weight, second.bias).chunk(2, dim=-1)
     sigma = log_sigma.exp()
     z = torch.addcmul(mu, sigma, eps)
-    h3 = torch.addmm(third.bias, z, third.weight.T).tanh_()
-    logits = torch.addmm(out.bias, h3, out.weight.T)
+    h3 = decoder.hidden_units(z)
+    logits = decoder.logits(h3)
 
     elbo = (
         (x * logits).sum()
@@ -49,16 +45,12 @@ def elbo_and_gradients(vae, x, eps):
     )
 
     d_logits = torch.sigmoid(logits).sub_(x).div_(n)
-    torch.mm(d_logits.T, h3, out=out.weight.grad)
-    torch.sum(d_logits, 0, out=out.bias.grad)
-    d_a3 = torch.mm(d_logits, out.weight).mul_(1 - h3 * h3)
-    torch.mm(d_a3.T, z, out=third.weight.grad)
-    torch.sum(d_a3, 0, out=third.bias.grad)
-    d_z = torch.mm(d_a3, third.weight).add_(z, alpha=1 / n)
+    out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
+    d_a3 = matmul(d_logits, out.weight).mul_(1 - h3 * h3)
+    third.weight.grad, third.bias.grad = matmul(d_a3.T, z), d_a3.sum(0)
+    d_z = matmul(d_a3, third.weight).add_(z, alpha=1 / n)
     d_out = torch.cat([d_z, d_z * eps * sigma - 1 / n], dim=-1)
-    torch.mm(d_out.T, h1, out=second.weight.grad)
-    torch.sum(d_out, 0, out=second.bias.grad)
-    d_a1 = torch.mm(d_out, second.weight).mul_(1 - h1 * h1)
-    torch.mm(d_a1.T, x, out=first.weight.grad)
-    torch.sum(d_a1, 0, out=first.bias.grad)
+    second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
+    d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
+    first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
     return elbo

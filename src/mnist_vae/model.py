@@ -1,13 +1,19 @@
-"""The encoder and decoder MLPs of Kingma & Welling, Appendix C (Bernoulli decoder)."""
+"""The encoder and decoder MLPs of Kingma & Welling, Appendix C (Bernoulli decoder).
+
+This module is the one place that knows the layers: the fast paths (the hand-written
+gradients, the bounds, SVI, the quadratures) reach the weights through `hidden_layer` and
+`output_layer` and compute through `hidden_units` and `logits`, whose products go through
+mnist_vae.products.
+"""
 
 from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from mnist_vae.errors import DataError
 from mnist_vae.pipeline.torch_files import read_torch, write_torch
+from mnist_vae.products import linear
 from mnist_vae.settings import FromConfig
 
 N_PIXELS = 28 * 28
@@ -30,8 +36,21 @@ class Encoder(nn.Module):
             nn.Linear(settings.hidden_dim, 2 * settings.latent_dim),
         )
 
+    @property
+    def hidden_layer(self) -> nn.Linear:
+        return self.net[0]
+
+    @property
+    def output_layer(self) -> nn.Linear:
+        return self.net[2]
+
+    def hidden_units(self, x):
+        """tanh(x W1ᵀ + b1). x: (..., 784) -> (..., H)"""
+        return torch.tanh(linear(x, self.hidden_layer.weight, self.hidden_layer.bias))
+
     def forward(self, x):
-        mu, log_sigma = self.net(x).chunk(2, dim=-1)
+        out = self.output_layer
+        mu, log_sigma = linear(self.hidden_units(x), out.weight, out.bias).chunk(2, dim=-1)
         return mu, log_sigma
 
 
@@ -45,8 +64,26 @@ class Decoder(nn.Module):
         self.hidden = nn.Sequential(nn.Linear(settings.latent_dim, settings.hidden_dim), nn.Tanh())
         self.out = nn.Linear(settings.hidden_dim, N_PIXELS)
 
+    @property
+    def hidden_layer(self) -> nn.Linear:
+        return self.hidden[0]
+
+    @property
+    def output_layer(self) -> nn.Linear:
+        return self.out
+
+    def hidden_units(self, z, tanh=torch.tanh):
+        """tanh(z W3ᵀ + b3), with `tanh` any function computing it.
+        z: (..., Dz) -> (..., H)"""
+        return tanh(linear(z, self.hidden_layer.weight, self.hidden_layer.bias))
+
+    def logits(self, h, pixels=slice(None)):
+        """The logits of the pixels `pixels` from the hidden units, h W4ᵀ + b4.
+        h: (..., H) -> (..., P)"""
+        return linear(h, self.out.weight[pixels], self.out.bias[pixels])
+
     def forward(self, z, pixels=slice(None)):
-        return F.linear(self.hidden(z), self.out.weight[pixels], self.out.bias[pixels])
+        return self.logits(self.hidden_units(z), pixels)
 
 
 class VAE(nn.Module):

@@ -6,11 +6,11 @@ from mnist_vae.evaluate import EvaluateSettings, test_metrics, train_elbo
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.runtime import resolve_device
+from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     section = snakemake.params.settings
     device = resolve_device(section["device"], "evaluate.device")
     settings = EvaluateSettings.from_config(section)

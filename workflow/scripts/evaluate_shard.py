@@ -4,12 +4,12 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.evaluate import EvaluateSettings, evaluate_shard
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.runtime import resolve_device
+from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import shard_number
 from mnist_vae.pipeline.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     section = snakemake.params.settings
     device = resolve_device(section["device"], "evaluate.device")
     vae = load_model(snakemake.input.model, device)

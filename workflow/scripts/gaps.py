@@ -6,11 +6,12 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.plots import gaps_figure, save
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     shards = [read_csv(path, GAP_COLUMNS) for path in snakemake.input.shards]
     table = pd.concat([shard for shard in shards if len(shard)], ignore_index=True)
     table = table.sort_values("image", ignore_index=True)

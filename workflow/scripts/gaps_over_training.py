@@ -4,12 +4,13 @@ from mnist_vae.analyses.gaps import GapSettings, gaps_over_training
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.pipeline.torch_files import read_torch
 from mnist_vae.plots import gaps_over_training_figure, save
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     settings = GapSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)

@@ -7,11 +7,12 @@ from mnist_vae.inference.quadrature import log_marginal_and_modes
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
 from mnist_vae.pipeline.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     settings = GapSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)

@@ -7,11 +7,12 @@ from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz, write_json, write_npz
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import completions_figure, save
 from mnist_vae.settings import is_planar
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     section = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)

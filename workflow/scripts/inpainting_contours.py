@@ -5,10 +5,11 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import contours_figure, save
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     examples = snakemake.params.examples
     vae = load_model(snakemake.input.model)
     x = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"][:examples]).float()

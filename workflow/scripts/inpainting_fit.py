@@ -6,10 +6,11 @@ from mnist_vae.inference.svi import IMAGE_CHUNK, SVISettings
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     section = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     x = torch.from_numpy(

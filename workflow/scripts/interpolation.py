@@ -5,10 +5,11 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import interpolation_figure, save
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     settings = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)

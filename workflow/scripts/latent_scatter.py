@@ -5,11 +5,12 @@ from mnist_vae.analyses.latent import posterior_means, project_2d, scatter_title
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.plots import latent_scatter_figure, save
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     z = posterior_means(vae.encoder, torch.from_numpy(data["x_train"]).float())

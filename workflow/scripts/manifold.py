@@ -1,14 +1,13 @@
-import torch
-
 from mnist_vae.analyses.generate import latent_manifold
 from mnist_vae.errors import SettingError
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import manifold_figure, save
 from mnist_vae.settings import is_planar
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     vae = load_model(snakemake.input.model)
     if not is_planar(vae.latent_dim):
         raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")

@@ -4,10 +4,11 @@ from mnist_vae.analyses.generate import ancestral_samples
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import samples_figure, save
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     settings = snakemake.params.settings
     vae = load_model(snakemake.input.model)
     generator = torch.Generator().manual_seed(settings["seed"])

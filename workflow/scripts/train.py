@@ -6,14 +6,14 @@ import torch
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import ModelSettings, build_vae, save_model
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.runtime import resolve_device, software_versions
+from mnist_vae.pipeline.runtime import resolve_device, software_versions, start_torch
 from mnist_vae.pipeline.sources import code_digest
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.pipeline.torch_files import write_torch
 from mnist_vae.train import TrainSettings, train
 
 with rule_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
+    start_torch(snakemake.threads)
     settings = snakemake.params.settings
     model_settings = ModelSettings.from_config(settings["model"])
     train_settings = TrainSettings.from_config(settings["train"])

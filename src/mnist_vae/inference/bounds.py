@@ -81,14 +81,13 @@ def log_likelihood_of_draws(x, z, decoder, chunk_size):
     """log p(x | z) for S draws of z per image, decoded about chunk_size at a time: several
     images' draws together when S is small, one image's in chunks when it is large.
     x: (B, 784), z: (B, S, Dz) -> (B, S)"""
-    hidden, out = decoder.hidden[0], decoder.out
     images_per_chunk = max(1, chunk_size // z.shape[1])
     rows = []
     for x_group, z_group in zip(x.split(images_per_chunk), z.split(images_per_chunk), strict=True):
         parts = []
         for z_chunk in z_group.split(chunk_size, dim=1):
-            h = fast_tanh(hidden(z_chunk))
-            logits = torch.addmm(out.bias, h.flatten(0, 1), out.weight.T).view(*h.shape[:2], -1)
+            h = decoder.hidden_units(z_chunk, tanh=fast_tanh)
+            logits = decoder.logits(h.flatten(0, 1)).view(*h.shape[:2], -1)
             x_dot_logits = torch.bmm(logits, x_group[:, :, None]).squeeze(-1)
             parts.append(x_dot_logits - F.softplus(logits).sum(-1))
         rows.append(torch.cat(parts, dim=1))

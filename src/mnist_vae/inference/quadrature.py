@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from mnist_vae.densities import log_prior
 from mnist_vae.fast_math import exp_without_underflow, logsumexp
+from mnist_vae.products import linear
 from mnist_vae.settings import FromConfig
 
 ALL = slice(None)
@@ -53,17 +54,17 @@ def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4
     scored with it. x: (N, 784), grid: (G, 2)
     -> iterator of (first node of the chunk, the block's image indices, log p (B, chunk))"""
     x = x.float()[:, pixels]
-    weight, bias = decoder.out.weight[pixels], decoder.out.bias[pixels]
+    weight, bias = decoder.output_layer.weight[pixels], decoder.output_layer.bias[pixels]
     blocks = [
         (block, x[block] @ weight, x[block] @ bias)
         for block in torch.arange(x.shape[0], device=x.device).split(block_size)
     ]
     for first in range(0, len(grid), grid_chunk):
         z = grid[first : first + grid_chunk]
-        hidden = decoder.hidden(z.float())
-        node_terms = log_prior(z).float() - F.softplus(torch.addmm(bias, hidden, weight.T)).sum(-1)
+        hidden = decoder.hidden_units(z.float())
+        node_terms = log_prior(z).float() - F.softplus(decoder.logits(hidden, pixels)).sum(-1)
         for block, x_dot_w, x_dot_b in blocks:
-            yield first, block, torch.addmm(node_terms, x_dot_w, hidden.T) + x_dot_b[:, None]
+            yield first, block, linear(x_dot_w, hidden, node_terms) + x_dot_b[:, None]
 
 
 def _scan_grid(x, decoder, limit, points, half_grid, find_modes, block_size, grid_chunk, pixels):
@@ -124,11 +125,10 @@ def posterior_predictive(x, decoder, limit, points, observed, predicted, grid_ch
         x, decoder, limit, points, half_grid=False, pixels=observed
     )
     grid, log_cell_area = latent_grid(limit, points)
-    weight, bias = decoder.out.weight, decoder.out.bias
     x_observed = x.float()[:, observed]
     probabilities = 0
     for z in grid.split(grid_chunk):
-        logits = torch.addmm(bias, decoder.hidden(z.float()), weight.T)
+        logits = decoder(z.float())
         seen = logits[:, observed]
         log_joint = (x_observed @ seen.T - F.softplus(seen).sum(-1) + log_prior(z).float()).double()
         posterior = exp_without_underflow(log_joint + log_cell_area - log_p_observed[:, None])

@@ -20,6 +20,7 @@ from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.fast_math import fast_tanh
 from mnist_vae.inference.streams import image_generator
 from mnist_vae.pipeline.progress import progress
+from mnist_vae.products import linear
 from mnist_vae.settings import FromConfig
 
 log = logging.getLogger(__name__)
@@ -108,17 +109,16 @@ def elbo_gradient(x, decoder, mu, log_sigma, eps, pixels=ALL_PIXELS, chunk=IMAGE
     the decoder's rows for `pixels` and back, and no pass for the ELBO's value, which the
     steps do not need. x: (N, 784), mu, log_sigma: (N, R, Dz), eps: (K, N, R, Dz)
     -> two (N, R, Dz)"""
-    hidden, out = decoder.hidden[0], decoder.out
-    w, b = out.weight[pixels], out.bias[pixels]
+    w, w3 = decoder.output_layer.weight[pixels], decoder.hidden_layer.weight
     grads = []
     for x_c, mu_c, log_sigma_c, eps_c in image_chunks(x, mu, log_sigma, eps, chunk):
         sigma_c = log_sigma_c.exp()
         z = mu_c + sigma_c * eps_c
-        h = fast_tanh(hidden(z))
+        h = decoder.hidden_units(z, tanh=fast_tanh)
         # d loss / d logits = sigmoid(logits) - x; back through the decoder, and the prior
-        d_logits = torch.sigmoid(torch.nn.functional.linear(h, w, b))
+        d_logits = torch.sigmoid(decoder.logits(h, pixels))
         d_logits.sub_(x_c[:, None, pixels])
-        d_z = (d_logits @ w).mul_(1 - h * h) @ hidden.weight + z
+        d_z = linear(linear(d_logits, w.T).mul_(1 - h * h), w3.T) + z
         grads.append((d_z.mean(0), (d_z * eps_c).mean(0).mul_(sigma_c).sub_(1)))
     return tuple(torch.cat(parts) for parts in zip(*grads, strict=True))
 

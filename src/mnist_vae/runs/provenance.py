@@ -1,10 +1,12 @@
 """Where a run's results came from: the code's git revision (and whether the tree had
 uncommitted changes), a hash of the run's resolved settings, its seeds, the software
-versions, and the wall time of each of its rules. Imports no torch."""
+versions, the GEMM each rule's matrix products went through, and the wall time of each of
+its rules. Imports no torch."""
 
 import hashlib
 import json
 import platform
+import re
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -63,7 +65,23 @@ def rule_seconds(benchmarks, run):
     return seconds
 
 
-def provenance(run, settings, code_directory, benchmarks="benchmarks"):
+def products_backends(logs, run):
+    """The GEMM that each of the run's torch jobs computed its matrix products through, as
+    its log says (the line of mnist_vae.pipeline.runtime.start_torch): logs/<rule>/<run>.log,
+    or one per shard in logs/<rule>/<run>/. -> {rule: backend, shards' backends joined by ', '
+    where they differ}"""
+    found = {}
+    for rule in sorted(p for p in Path(logs).iterdir() if p.is_dir()):
+        backends = set()
+        for log in [rule / f"{run}.log", *sorted((rule / run).glob("*.log"))]:
+            if log.is_file():
+                backends.update(re.findall(r"matrix products through (\w+)", log.read_text()))
+        if backends:
+            found[rule.name] = ", ".join(sorted(backends))
+    return found
+
+
+def provenance(run, settings, code_directory, benchmarks="benchmarks", logs="logs"):
     """Everything above for one run, as a JSON-ready dict."""
     return {
         "run": run,
@@ -72,5 +90,6 @@ def provenance(run, settings, code_directory, benchmarks="benchmarks"):
         "seeds": {key: value for key, value in flatten(settings).items() if key.endswith("seed")},
         "devices": {section: settings[section]["device"] for section in ("train", "evaluate")},
         "versions": versions(),
+        "products": products_backends(logs, run),
         "rule_seconds": rule_seconds(benchmarks, run),
     }
