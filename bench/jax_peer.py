@@ -78,3 +78,19 @@ def train_seconds(x_train, epochs, hidden=500, latent=2, batch_size=100, seed=0,
             log(f"JAX epoch {e}: train ELBO {float(value):.2f}")
     jax.block_until_ready(params)
     return time.perf_counter() - start
+
+
+def main():
+    import argparse
+
+    import numpy as np
+
+    parser = argparse.ArgumentParser(description="Train the JAX peer; print its seconds.")
+    parser.add_argument("images", help="a .npy file of (N, 784) 0/1 training images")
+    parser.add_argument("--epochs", type=int, default=100)
+    args = parser.parse_args()
+    print(train_seconds(np.load(args.images), args.epochs))
+
+
+if __name__ == "__main__":
+    main()

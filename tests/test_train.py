@@ -6,7 +6,7 @@ from conftest import mnist_tensor
 
 import mnist_vae.train
 from mnist_vae.model import ModelSettings, build_vae
-from mnist_vae.train import TrainSettings, train
+from mnist_vae.train import TrainSettings, remove_checkpoint, snapshots_path, train
 
 MODEL = ModelSettings(hidden_dim=32)
 SETTINGS = TrainSettings(epochs=4, batch_size=50, heldout_images=50)
@@ -134,3 +134,24 @@ def test_snapshots_taken_before_an_interruption_survive_the_resume(images, tmp_p
     for epoch in (1, 3):
         for name, value in uninterrupted[epoch].items():
             assert torch.equal(resumed[epoch][name], value)
+
+
+def test_a_checkpoint_whose_snapshots_are_lost_is_not_resumed(images, tmp_path, monkeypatch):
+    settings = TrainSettings(epochs=3, batch_size=50, heldout_images=50, snapshot_epochs=(1, 3))
+    checkpoint = tmp_path / "train.checkpoint.pt"
+    with interrupted_in_epoch(3, monkeypatch), pytest.raises(KeyboardInterrupt):
+        train(build_vae(MODEL, seed=0), *images, settings, checkpoint=checkpoint)
+    snapshots_path(checkpoint).unlink()
+    snapshots = {}
+    history = train(build_vae(MODEL, seed=0), *images, settings, checkpoint, snapshots=snapshots)
+    assert [record["epoch"] for record in history] == [1, 2, 3]  # afresh, not resumed at 3
+    assert sorted(snapshots) == [1, 3]
+
+
+def test_removing_the_checkpoint_removes_its_snapshots_too(images, tmp_path):
+    settings = TrainSettings(epochs=1, batch_size=50, heldout_images=50, snapshot_epochs=(1,))
+    checkpoint = tmp_path / "train.checkpoint.pt"
+    train(build_vae(MODEL, seed=0), *images, settings, checkpoint=checkpoint)
+    assert snapshots_path(checkpoint).exists()
+    remove_checkpoint(checkpoint)
+    assert list(tmp_path.iterdir()) == []

@@ -66,6 +66,33 @@ def _load_checkpoint(path, key):
     return state
 
 
+def snapshots_path(checkpoint):
+    """Where the snapshots taken so far are kept beside `checkpoint`, written only when
+    one is taken rather than with every epoch's checkpoint."""
+    return Path(checkpoint).with_name(Path(checkpoint).stem + ".snapshots.pt")
+
+
+def remove_checkpoint(checkpoint):
+    """Delete the checkpoint and its snapshots, once training's outputs are written."""
+    Path(checkpoint).unlink(missing_ok=True)
+    snapshots_path(checkpoint).unlink(missing_ok=True)
+
+
+def _load_snapshots(path, epochs_done, snapshot_epochs):
+    """The snapshots kept at `path` up to epoch `epochs_done` (the file may hold one taken
+    in an epoch whose checkpoint was not written), or None if any is missing."""
+    due = {epoch for epoch in snapshot_epochs if epoch <= epochs_done}
+    try:
+        kept = read_torch(path) if due else {}
+    except DataError as e:
+        log.info("%s: training starts afresh", e)
+        return None
+    if not isinstance(kept, dict) or not due <= set(kept):
+        log.info("%s lacks snapshots of epochs %s: training starts afresh", path, sorted(due))
+        return None
+    return {epoch: kept[epoch] for epoch in due}
+
+
 @torch.no_grad()
 def heldout_elbo(vae, x, seed, batch_size=1000):
     """Mean single-sample ELBO on held-out images, with the same noise every call."""
@@ -116,7 +143,7 @@ def train(
     After every epoch the model, optimiser, generator states and history are written to
     `checkpoint`; a later call with the same settings, data and code resumes from it.
     snapshots: None or a dict, filled with the weights after each of settings.snapshot_epochs
-    ({epoch: state dict on the CPU}; kept in the checkpoint too).
+    ({epoch: state dict on the CPU}; kept beside the checkpoint too, snapshots_path).
     -> history: list of {"epoch", "train_elbo", "heldout_elbo", "heldout_log_px", "seconds"}
     """
     snapshots = {} if snapshots is None else snapshots
@@ -128,6 +155,11 @@ def train(
     key = checkpoint_key(settings, vae, x_train, code_digest)
 
     state = _load_checkpoint(checkpoint, key)
+    if state is not None:
+        kept = _load_snapshots(
+            snapshots_path(checkpoint), len(state["history"]), settings.snapshot_epochs
+        )
+        state = None if kept is None else {**state, "snapshots": kept}
     if state is not None:
         vae.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -165,6 +197,8 @@ def train(
             snapshots[epoch] = {
                 name: value.cpu().clone() for name, value in vae.state_dict().items()
             }
+            if checkpoint is not None:
+                write_torch(snapshots_path(checkpoint), snapshots)
         log.info(
             "epoch %d/%d  train ELBO %.2f  held-out ELBO %.2f  log p(x) %.2f  (%.1f s)",
             epoch,
@@ -185,7 +219,6 @@ def train(
                     "shuffle_generator": shuffle_generator.get_state(),
                     "noise_generator": noise_generator.get_state(),
                     "history": history,
-                    "snapshots": snapshots,
                 },
             )
     return history

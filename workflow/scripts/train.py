@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pandas as pd
 import torch
 
@@ -10,7 +8,7 @@ from mnist_vae.pipeline.runtime import resolve_device, software_versions, start_
 from mnist_vae.pipeline.sources import code_digest
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.pipeline.torch_files import write_torch
-from mnist_vae.train import TrainSettings, train
+from mnist_vae.train import TrainSettings, remove_checkpoint, train
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
@@ -35,4 +33,4 @@ with rule_logging(snakemake.log[0]):
     )
     write_csv(snakemake.output.history, pd.DataFrame(history), index=False)
     write_torch(snakemake.output.snapshots, snapshots)
-    Path(snakemake.params.checkpoint).unlink()
+    remove_checkpoint(snakemake.params.checkpoint)
