@@ -117,11 +117,10 @@ def train_epoch(vae, optimizer, x_train, batch_size, shuffle_generator, noise_ge
     """One pass over the shuffled training set, one Adam step per minibatch.
     x_train: (N, 784) -> mean single-sample ELBO of the minibatches, as they were trained"""
     total = torch.zeros((), device=x_train.device)
-    for batch in torch.randperm(len(x_train), generator=shuffle_generator).split(batch_size):
-        x = x_train[batch.to(x_train.device)]
-        eps = torch.randn(
-            (len(batch), vae.latent_dim), generator=noise_generator, device=x_train.device
-        )
+    order = torch.randperm(len(x_train), generator=shuffle_generator).to(x_train.device)
+    # One gather for the epoch, then views: a gather per minibatch costs more.
+    for x in x_train[order].split(batch_size):
+        eps = torch.randn((len(x), vae.latent_dim), generator=noise_generator, device=x.device)
         total += elbo_and_gradients(vae, x, eps)
         optimizer.step()
     return total.item() / len(x_train)
