@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from mnist_vae.fast_math import exp_without_underflow, fast_tanh, logsumexp
+from mnist_vae.fast_math import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
 
 
 def test_fast_tanh_is_tanh_to_float32_precision_and_finite_far_out():
@@ -28,7 +28,16 @@ def test_logsumexp_of_rows_that_are_infinite_or_nan_is_torchs():
 
 def test_exp_without_underflow_is_exp_wherever_exp_gives_a_normal_number():
     x = torch.linspace(-86, 80, 10_001)
-    torch.testing.assert_close(exp_without_underflow(x), x.exp(), rtol=0, atol=0)
-    assert exp_without_underflow(torch.tensor([-1e4])).item() == pytest.approx(
+    torch.testing.assert_close(exp_without_underflow_(x.clone()), x.exp(), rtol=0, atol=0)
+    assert exp_without_underflow_(torch.tensor([-1e4])).item() == pytest.approx(
         torch.finfo(torch.float32).tiny * math.e
     )
+
+
+@pytest.mark.parametrize("pixels", [784, 392, 101])
+def test_softplus_sum_is_the_sum_of_softplus_to_float32_rounding(pixels):
+    logits = torch.randn(300, pixels, generator=torch.Generator().manual_seed(0)) * 8
+    logits[0] = 100.0  # factors of 1: exp(-|l|) underflows
+    logits[1] = -100.0
+    exact = torch.nn.functional.softplus(logits.double()).sum(-1)
+    torch.testing.assert_close(softplus_sum(logits).double(), exact, rtol=2e-6, atol=1e-4)

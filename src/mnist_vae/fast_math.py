@@ -13,19 +13,31 @@ def fast_tanh(a):
     return torch.sigmoid(2 * a).mul_(2).sub_(1)
 
 
-def exp_without_underflow(x):
-    """exp(x), with every argument whose result would underflow (below about -87 in float32,
-    -708 in float64) raised to give the smallest normal number instead. On this CPU exp
-    takes a slow path, 10-35 times slower, for such arguments, and most of a grid's nodes
-    lie that far below the posterior's peak. A sum that holds a term near 1 is unchanged."""
-    return x.clamp(min=math.log(torch.finfo(x.dtype).tiny) + 1).exp_()
+def exp_without_underflow_(x):
+    """exp(x) in place, with every argument whose result would underflow (below about -87
+    in float32, -708 in float64) raised to give the smallest normal number instead. On this
+    CPU exp takes a slow path, 10-35 times slower, for such arguments, and most of a grid's
+    nodes lie that far below the posterior's peak. A sum that holds a term near 1 is
+    unchanged. -> x"""
+    return x.clamp_(min=math.log(torch.finfo(x.dtype).tiny) + 1).exp_()
 
 
 def logsumexp(values, dim):
-    """torch.logsumexp(values, dim), with its exponentials by exp_without_underflow: the
+    """torch.logsumexp(values, dim), with its exponentials by exp_without_underflow_: the
     same numbers (the largest term is exp(0) = 1), 2-3 times faster on a grid's values."""
     largest = values.amax(dim, keepdim=True)
     shift = torch.where(largest.isfinite(), largest, 0)
-    total = exp_without_underflow(values - shift).sum(dim).log_().add_(shift.squeeze(dim))
+    total = exp_without_underflow_(values - shift).sum(dim).log_().add_(shift.squeeze(dim))
     largest = largest.squeeze(dim)
     return torch.where(largest.isfinite(), total, largest)
+
+
+def softplus_sum(logits):
+    """Σ_j softplus(logits_j) over the last axis, as Σ_j relu(l_j) + log Π_j (1 + exp(-|l_j|)):
+    each factor lies in (1, 2], so a product of up to 126 of them stays finite in float32,
+    and one log per group replaces one per element (this CPU's log is its slowest pass:
+    1.8x faster than F.softplus(logits).sum(-1) on a decode's 1000 x 784 logits). Within
+    float32 rounding of the sum of softplus. logits: (..., P) -> (...)"""
+    group = max(d for d in range(1, 127) if logits.shape[-1] % d == 0)
+    factors = logits.abs().neg_().exp_().add_(1).unflatten(-1, (-1, group))
+    return logits.clamp(min=0).sum(-1) + factors.prod(-1).log_().sum(-1)

@@ -3,10 +3,9 @@
 import math
 
 import torch
-import torch.nn.functional as F
 
 from mnist_vae.densities import joint_log_density, log_likelihood, log_prior, log_q
-from mnist_vae.fast_math import fast_tanh
+from mnist_vae.fast_math import fast_tanh, softplus_sum
 
 
 def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):
@@ -89,7 +88,7 @@ def log_likelihood_of_draws(x, z, decoder, chunk_size):
             h = decoder.hidden_units(z_chunk, tanh=fast_tanh)
             logits = decoder.logits(h.flatten(0, 1)).view(*h.shape[:2], -1)
             x_dot_logits = torch.bmm(logits, x_group[:, :, None]).squeeze(-1)
-            parts.append(x_dot_logits - F.softplus(logits).sum(-1))
+            parts.append(x_dot_logits - softplus_sum(logits))
         rows.append(torch.cat(parts, dim=1))
     return torch.cat(rows)
 

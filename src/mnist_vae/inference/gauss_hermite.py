@@ -13,10 +13,9 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from mnist_vae.densities import LOG_2PI, log_prior
-from mnist_vae.fast_math import fast_tanh
+from mnist_vae.fast_math import fast_tanh, softplus_sum
 from mnist_vae.inference.svi import ALL_PIXELS, joint_log_density
 from mnist_vae.products import linear
 
@@ -75,7 +74,7 @@ def elbo_and_gradients(x, decoder, mu, log_sigma, nodes, weights, pixels=ALL_PIX
     h = decoder.hidden_units(z, tanh=fast_tanh)
     logits = decoder.logits(h, pixels)
     x_seen = x[:, None, pixels]
-    log_joint = (x_seen * logits - F.softplus(logits)).sum(-1) + log_prior(z)
+    log_joint = (x_seen * logits).sum(-1) - softplus_sum(logits) + log_prior(z)
     d_logits = x_seen - torch.sigmoid(logits)
     d_h = linear(d_logits, decoder.output_layer.weight[pixels].T).mul_(1 - h * h)
     weighted = (linear(d_h, decoder.hidden_layer.weight.T) - z) * weights[:, None]

@@ -12,10 +12,9 @@ import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from mnist_vae.densities import log_prior
-from mnist_vae.fast_math import exp_without_underflow, logsumexp
+from mnist_vae.fast_math import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
 from mnist_vae.products import linear
 from mnist_vae.settings import FromConfig
 
@@ -61,8 +60,8 @@ def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4
     ]
     for first in range(0, len(grid), grid_chunk):
         z = grid[first : first + grid_chunk]
-        hidden = decoder.hidden_units(z.float())
-        node_terms = log_prior(z).float() - F.softplus(decoder.logits(hidden, pixels)).sum(-1)
+        hidden = decoder.hidden_units(z.float(), tanh=fast_tanh)
+        node_terms = log_prior(z).float() - softplus_sum(decoder.logits(hidden, pixels))
         for block, x_dot_w, x_dot_b in blocks:
             yield first, block, linear(x_dot_w, hidden, node_terms) + x_dot_b[:, None]
 
@@ -130,7 +129,7 @@ def posterior_predictive(x, decoder, limit, points, observed, predicted, grid_ch
     for z in grid.split(grid_chunk):
         logits = decoder(z.float())
         seen = logits[:, observed]
-        log_joint = (x_observed @ seen.T - F.softplus(seen).sum(-1) + log_prior(z).float()).double()
-        posterior = exp_without_underflow(log_joint + log_cell_area - log_p_observed[:, None])
+        log_joint = (x_observed @ seen.T - softplus_sum(seen) + log_prior(z).float()).double()
+        posterior = exp_without_underflow_(log_joint + log_cell_area - log_p_observed[:, None])
         probabilities = probabilities + posterior @ torch.sigmoid(logits[:, predicted]).double()
     return probabilities, log_p_observed
