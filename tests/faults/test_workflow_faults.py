@@ -123,6 +123,14 @@ def test_outputs_get_the_mode_the_umask_gives(finished):
             "train={heldout_images: 201}",
             "config.runs.tiny.train.heldout_images: 201 is more than the 200 test images",
         ),
+        (
+            "train={snapshot_epochs: [1, 10]}",
+            "config.runs.tiny.train.snapshot_epochs: 10 is more than the 2 epochs trained",
+        ),
+        (
+            "runs={summary: {}}",
+            "config.runs.summary: 'summary' is the name of the workflow's cross-run summary",
+        ),
     ],
 )
 def test_a_setting_that_cannot_be_honoured_stops_the_run_before_any_job_and_loses_nothing(

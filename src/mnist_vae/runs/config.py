@@ -107,9 +107,13 @@ def sweep_runs(name, grid):
     return runs
 
 
+# Names of folders the workflow writes under results/ for itself, not for a run.
+RESERVED_NAMES = ("summary",)
+
+
 def all_runs(config):
-    """The written runs and the runs every sweep expands to; a name given twice is an error.
-    -> {run name: overrides}"""
+    """The written runs and the runs every sweep expands to; a name given twice, or a name
+    the workflow uses for itself, is an error. -> {run name: overrides}"""
     runs = dict(config["runs"])
     for sweep, grid in config["sweeps"].items():
         for name, overrides in sweep_runs(sweep, grid).items():
@@ -120,6 +124,12 @@ def all_runs(config):
             runs[name] = overrides
     if not runs:
         raise ConfigError("config.runs: no runs: name at least one under runs or sweeps")
+    for name in RESERVED_NAMES:
+        if name in runs:
+            raise ConfigError(
+                f"config.runs.{name}: '{name}' is the name of the workflow's cross-run "
+                f"summary (results/{name}/); give the run another name"
+            )
     return runs
 
 

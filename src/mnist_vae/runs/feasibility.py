@@ -59,6 +59,14 @@ def check_run(settings, where="config"):
         data["n_test"],
         test_images,
     )
+    train = settings["train"]
+    for epoch in train["snapshot_epochs"]:
+        _at_most(
+            f"{where}.train.snapshot_epochs",
+            epoch,
+            train["epochs"],
+            "the {limit} epochs trained (train.epochs)",
+        )
     inpainting = settings["inpainting"]
     _at_most(f"{where}.inpainting.digits", inpainting["digits"], data["n_test"], test_images)
     gaps = settings["gaps"]

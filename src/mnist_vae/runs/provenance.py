@@ -38,7 +38,9 @@ def git_state(directory):
 
 
 def settings_hash(settings):
-    """sha256 of the settings as canonical JSON: equal hashes, equal settings."""
+    """sha256 of a run's settings as canonical JSON, its name (the "runs" entry a resolved
+    run carries) left out: equal hashes, equal settings, whatever the runs are called."""
+    settings = {key: value for key, value in settings.items() if key != "runs"}
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
