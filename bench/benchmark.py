@@ -742,6 +742,28 @@ def machine():
     )
 
 
+def rows_from_csv(path):
+    def number(text):
+        return float(text) if text else None
+
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        return [
+            (
+                part,
+                name,
+                number(low),
+                number(mid),
+                number(high),
+                int(rounds or 0),
+                number(ratio),
+                unit,
+            )
+            for part, name, low, mid, high, rounds, ratio, unit in reader
+        ]
+
+
 def write_page(path, rows, command):
     text = f"""# Performance
 
@@ -765,7 +787,16 @@ def main():
     parser.add_argument("--model", help="a trained model.pt for evaluation and inpainting")
     parser.add_argument("--csv", default=str(Path(__file__).with_name("results.csv")))
     parser.add_argument("--page", default=str(REPO / "docs" / "performance.md"))
+    parser.add_argument(
+        "--page-only",
+        metavar="COMMAND",
+        help="rewrite the page from --csv and the notes, measuring nothing; COMMAND is the "
+        "benchmark command that wrote the CSV",
+    )
     args = parser.parse_args()
+    if args.page_only:
+        write_page(args.page, rows_from_csv(args.csv), args.page_only)
+        return
     torch.set_num_threads(args.threads)
     quick = args.quick
     x_train, x_test = mnist("train", 10000), mnist("test", 10000)
