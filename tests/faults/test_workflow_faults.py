@@ -124,8 +124,8 @@ def test_outputs_get_the_mode_the_umask_gives(finished):
             "config.runs.tiny.train.heldout_images: 201 is more than the 200 test images",
         ),
         (
-            "train={snapshot_epochs: [1, 10]}",
-            "config.runs.tiny.train.snapshot_epochs: 10 is more than the 2 epochs trained",
+            "train={snapshot_epochs: [5, 10]}",
+            "config.runs.tiny.train.snapshot_epochs: none of [5, 10] is within the 2 epochs",
         ),
         (
             "runs={summary: {}}",

@@ -60,12 +60,12 @@ def check_run(settings, where="config"):
         test_images,
     )
     train = settings["train"]
-    for epoch in train["snapshot_epochs"]:
-        _at_most(
-            f"{where}.train.snapshot_epochs",
-            epoch,
-            train["epochs"],
-            "the {limit} epochs trained (train.epochs)",
+    # Snapshots after later epochs are simply not taken; with none taken at all, the gaps
+    # over training would have no weights to analyse.
+    if not any(epoch <= train["epochs"] for epoch in train["snapshot_epochs"]):
+        raise SettingError(
+            f"{where}.train.snapshot_epochs: none of {list(train['snapshot_epochs'])} is "
+            f"within the {train['epochs']} epochs trained (train.epochs); name at least one"
         )
     inpainting = settings["inpainting"]
     _at_most(f"{where}.inpainting.digits", inpainting["digits"], data["n_test"], test_images)
