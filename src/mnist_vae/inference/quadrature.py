@@ -127,7 +127,8 @@ def posterior_predictive(x, decoder, limit, points, observed, predicted, grid_ch
     x_observed = x.float()[:, observed]
     probabilities = 0
     for z in grid.split(grid_chunk):
-        logits = decoder(z.float())
+        # decoded as log_joint_on_grid decodes it, so the weights below sum to one
+        logits = decoder.logits(decoder.hidden_units(z.float(), tanh=fast_tanh))
         seen = logits[:, observed]
         log_joint = (x_observed @ seen.T - softplus_sum(seen) + log_prior(z).float()).double()
         posterior = exp_without_underflow_(log_joint + log_cell_area - log_p_observed[:, None])
