@@ -31,7 +31,8 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
 
 
-say_what_latent_dimensions_skip()
+for line in plan.skip_messages(RUNS):
+    logger.info(line)
 
 if REPORTING:
     # The workflow description's table of headline numbers (workflow/report/workflow.rst).

@@ -33,7 +33,7 @@ from torch import nn
 from mnist_vae import products
 from mnist_vae.analyses.inpainting import TOP
 from mnist_vae.data.mnist import MNIST_FILES, binarized_split
-from mnist_vae.evaluate import EvaluateSettings, bounds_per_image
+from mnist_vae.evaluate import bounds_per_image
 from mnist_vae.inference.bounds import elbo, iwae_bound
 from mnist_vae.inference.gauss_hermite import (
     gauss_hermite_elbo,
@@ -52,8 +52,9 @@ from mnist_vae.inference.svi import (
     gaussian_elbo,
     per_image_draws,
 )
-from mnist_vae.model import ModelSettings, build_vae
-from mnist_vae.train import TrainSettings, train, train_epoch
+from mnist_vae.model import build_vae
+from mnist_vae.settings import EvaluateSettings, ModelSettings, TrainSettings
+from mnist_vae.train import train, train_epoch
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST = REPO / "resources" / "mnist"

@@ -12,8 +12,9 @@ import pytest
 import torch
 
 from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES, binarized_split
-from mnist_vae.model import ModelSettings, build_vae
-from mnist_vae.train import TrainSettings, train
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings, TrainSettings
+from mnist_vae.train import train
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST = REPO / "resources" / "mnist"

@@ -12,7 +12,8 @@ from mnist_vae.inference.bounds import (
     log_marginal_prior_sampling,
     sample_diag_gaussian,
 )
-from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings
 
 
 def generator(seed=0):

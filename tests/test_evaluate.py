@@ -3,11 +3,11 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_vae.evaluate import EvaluateSettings, bounds_per_image, evaluate_shard
+from mnist_vae.evaluate import bounds_per_image, evaluate_shard
 from mnist_vae.inference.bounds import elbo_terms, iwae_bound
-from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.inference.streams import EVALUATE_TEST
 from mnist_vae.pipeline.shards import shard_images, shard_number
+from mnist_vae.settings import EvaluateSettings, QuadratureGrid
 
 SETTINGS = EvaluateSettings(
     elbo_samples=5,

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from mnist_vae.analyses.gaps import (
-    GapSettings,
     gap_panels,
     gap_summary,
     inference_gaps,
@@ -13,7 +12,8 @@ from mnist_vae.analyses.gaps import (
     optimal_gaussians,
 )
 from mnist_vae.inference.quadrature import latent_grid, log_marginal_and_modes
-from mnist_vae.inference.svi import SVISettings, fit_posterior, joint_log_density
+from mnist_vae.inference.svi import fit_posterior, joint_log_density
+from mnist_vae.settings import GapSettings, SVISettings
 
 SETTINGS = GapSettings(svi=SVISettings(steps=150, restarts=2, final_samples=100))
 

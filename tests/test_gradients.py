@@ -2,7 +2,8 @@ import torch
 
 from mnist_vae.gradients import elbo_and_gradients
 from mnist_vae.inference.bounds import elbo
-from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings
 
 
 def autograd_reference(vae, x, seed):

@@ -17,16 +17,16 @@ from mnist_vae.analyses.inpainting import (
 )
 from mnist_vae.densities import log_likelihood, log_prior
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
-from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
+from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.svi import (
     ALL_PIXELS,
-    SVISettings,
     elbo_gradient,
     fit_posterior,
     gaussian_elbo,
     joint_log_density,
     log_likelihood_of_pixels,
 )
+from mnist_vae.settings import QuadratureGrid, SVISettings
 
 FAST = SVISettings(samples=4, steps=60, restarts=3, final_samples=50)
 

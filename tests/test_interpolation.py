@@ -9,6 +9,7 @@ from mnist_vae.analyses.interpolation import (
     interpolation_path,
 )
 from mnist_vae.errors import SettingError
+from mnist_vae.settings import InterpolationSettings
 
 
 def test_interpolate_gives_z_a_at_one_and_z_b_at_zero():
@@ -44,5 +45,5 @@ def test_more_pairs_than_the_labels_offer_is_an_error_not_a_hang():
 
 
 def test_configured_indices_are_used_as_given():
-    settings = {"indices": [[3, 7], [1, 2]], "pairs": 5, "seed": 0}
+    settings = InterpolationSettings(pairs=5, indices=((3, 7), (1, 2)))
     assert interpolation_pairs(np.zeros(10), settings).tolist() == [[3, 7], [1, 2]]

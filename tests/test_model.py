@@ -1,6 +1,7 @@
 import torch
 
-from mnist_vae.model import ModelSettings, build_vae, load_model, save_model
+from mnist_vae.model import build_vae, load_model, save_model
+from mnist_vae.settings import ModelSettings
 
 
 def test_encoder_gives_mean_and_log_std_of_latent_size():

@@ -10,7 +10,8 @@ from mnist_vae.inference.quadrature import (
     log_marginal_quadrature,
     posterior_predictive,
 )
-from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings
 
 
 def constant_decoder():

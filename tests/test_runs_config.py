@@ -38,7 +38,7 @@ def test_a_run_gets_the_shared_settings_under_its_own_overrides():
 
 def test_the_schema_fills_every_default():
     runs = resolve_runs(config(), SCHEMA)
-    assert runs["tiny"]["inpainting"]["learning_rate"] == 0.05
+    assert runs["tiny"]["inpainting"]["svi"]["learning_rate"] == 0.05
     assert runs["tiny"]["evaluate"]["device"] == "auto"
 
 

@@ -1,27 +1,30 @@
-"""The schema is the one home of defaults: the settings classes and config.yaml agree with it."""
+"""One settings path: the schema is the one home of defaults, each rule's settings class
+agrees with it, and a rule receives exactly the keys its class reads."""
 
+import ast
 import dataclasses
 
 import pytest
 import yaml
 from conftest import REPO
 
-from mnist_vae.analyses.gaps import GapSettings
-from mnist_vae.evaluate import EvaluateSettings
-from mnist_vae.inference.quadrature import QuadratureGrid
-from mnist_vae.inference.svi import SVISettings
-from mnist_vae.model import ModelSettings
+from mnist_vae.errors import ConfigError
 from mnist_vae.runs.config import validated
-from mnist_vae.train import TrainSettings
+from mnist_vae.runs.plan import RULE_SETTINGS, rule_settings
+from mnist_vae.settings import (
+    CompletionSettings,
+    ContourSettings,
+    EvaluateSettings,
+    QuadratureGrid,
+    TrainSettings,
+)
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
-SETTINGS = {
-    "model": ModelSettings,
-    "train": TrainSettings,
-    "evaluate": EvaluateSettings,
-    "inpainting": SVISettings,
-    "gaps": GapSettings,
-}
+SCRIPTS = REPO / "workflow/scripts"
+CLASSES = sorted(
+    {(section, cls) for sections in RULE_SETTINGS.values() for section, cls in sections.items()},
+    key=lambda item: item[1].__name__,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +33,10 @@ def schema_defaults():
     return validated({}, SCHEMA)
 
 
-@pytest.mark.parametrize("section", SETTINGS)
-def test_settings_defaults_are_the_schemas(schema_defaults, section):
-    cls = SETTINGS[section]
+@pytest.mark.parametrize(
+    ("section", "cls"), CLASSES, ids=lambda item: getattr(item, "__name__", item)
+)
+def test_settings_defaults_are_the_schemas(schema_defaults, section, cls):
     assert cls() == cls.from_config(schema_defaults[section])
 
 
@@ -50,8 +54,66 @@ def test_config_yaml_shows_the_schemas_defaults_and_names_one_run(schema_default
 
 
 def test_from_config_reads_nested_settings_and_leaves_out_other_keys():
-    section = {**dataclasses.asdict(EvaluateSettings()), "device": "cuda"}
+    section = {**dataclasses.asdict(EvaluateSettings()), "figure": "other rule's"}
     section["quadrature"] = {"limit": 4.0, "points": 11}
     settings = EvaluateSettings.from_config(section)
     assert settings.quadrature == QuadratureGrid(limit=4.0, points=11)
-    assert not hasattr(settings, "device")
+    assert not hasattr(settings, "figure")
+
+
+def test_a_field_can_read_another_key_of_its_section(schema_defaults):
+    section = {**schema_defaults["inpainting"], "contour_examples": 2}
+    assert ContourSettings.from_config(section).examples == 2
+
+
+def test_a_field_can_read_a_nested_key(schema_defaults):
+    section = {**schema_defaults["inpainting"]}
+    section["svi"] = {**section["svi"], "seed": 7}
+    assert CompletionSettings.from_config(section).seed == 7
+
+
+def test_select_keeps_exactly_the_keys_a_class_reads(schema_defaults):
+    selected = CompletionSettings.select(schema_defaults["inpainting"])
+    assert set(selected) == {"digits", "examples", "completion_samples", "svi", "quadrature"}
+    assert selected["svi"] == {"seed": 0}
+
+
+@pytest.mark.parametrize("rule", RULE_SETTINGS)
+def test_a_rules_settings_rebuild_its_classes_settings(schema_defaults, rule):
+    given = rule_settings(schema_defaults, rule)
+    sections = RULE_SETTINGS[rule]
+    for section, cls in sections.items():
+        part = given if len(sections) == 1 else given[section]
+        assert cls.select(part) == part  # nothing beyond what the class reads
+        assert cls.from_config(part) == cls.from_config(schema_defaults[section])
+
+
+def settings_classes_built_in(script):
+    """The classes whose from_config a script calls. -> {name}"""
+    tree = ast.parse(script.read_text())
+    return {
+        node.func.value.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "from_config"
+        and isinstance(node.func.value, ast.Name)
+    }
+
+
+@pytest.mark.parametrize("rule", RULE_SETTINGS)
+def test_each_script_builds_its_settings_from_its_rules_classes(rule):
+    expected = {cls.__name__ for cls in RULE_SETTINGS[rule].values()}
+    assert settings_classes_built_in(SCRIPTS / f"{rule}.py") == expected
+
+
+def test_a_key_of_the_earlier_layout_names_where_it_moved():
+    with pytest.raises(
+        ConfigError, match=r"^config.inpainting.steps: moved to inpainting.svi.steps$"
+    ):
+        validated({"inpainting": {"steps": 30}}, SCHEMA)
+
+
+def test_svi_defaults_differ_between_inpainting_and_the_gaps(schema_defaults):
+    assert schema_defaults["inpainting"]["svi"]["steps"] == 300
+    assert schema_defaults["gaps"]["svi"]["steps"] == 100

@@ -5,8 +5,9 @@ import torch
 from conftest import mnist_tensor
 
 import mnist_vae.train
-from mnist_vae.model import ModelSettings, build_vae
-from mnist_vae.train import TrainSettings, remove_checkpoint, snapshots_path, train
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings, TrainSettings
+from mnist_vae.train import remove_checkpoint, snapshots_path, train
 
 MODEL = ModelSettings(hidden_dim=32)
 SETTINGS = TrainSettings(epochs=4, batch_size=50, heldout_images=50)

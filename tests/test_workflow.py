@@ -290,7 +290,27 @@ def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
 
 
 def test_changing_an_inpainting_setting_reruns_only_inpainting_and_the_tables(workdir):
-    assert planned_jobs(workdir, "--config", "inpainting={steps: 30}") == AFTER_INPAINTING
+    assert planned_jobs(workdir, "--config", "inpainting={svi: {steps: 30}}") == AFTER_INPAINTING
+
+
+def test_changing_how_many_contours_are_drawn_reruns_only_the_contour_figure(workdir):
+    planned = planned_jobs(workdir, "--config", "inpainting={contour_examples: 1}")
+    assert planned == {"inpainting_contours": 1, "provenance": 1, "all": 1}
+
+
+def test_changing_how_many_completions_are_drawn_refits_no_digit(workdir):
+    planned = planned_jobs(workdir, "--config", "inpainting={examples: 3}")
+    assert "inpainting_fit" not in planned and planned["inpainting"] == 1
+
+
+def test_changing_how_many_gaps_are_drawn_recomputes_no_gap(workdir):
+    planned = planned_jobs(workdir, "--config", "gaps={figure_examples: 2}")
+    assert planned == {"gaps": 1, "metrics_page": 1, "provenance": 1, "all": 1}
+
+
+def test_changing_the_images_over_training_leaves_the_test_images_split_alone(workdir):
+    planned = planned_jobs(workdir, "--config", "gaps={over_training_images: 5}")
+    assert planned == {"gaps_over_training": 1, "metrics_page": 1, "provenance": 1, "all": 1}
 
 
 def test_changing_the_sample_seed_reruns_only_the_samples(workdir):

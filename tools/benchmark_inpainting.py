@@ -13,8 +13,9 @@ import torch
 
 from mnist_vae.analyses.inpainting import TOP
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.svi import SVISettings, fit_posterior
+from mnist_vae.inference.svi import fit_posterior
 from mnist_vae.model import load_model
+from mnist_vae.settings import SVISettings
 
 
 def main():

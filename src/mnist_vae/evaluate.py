@@ -7,31 +7,20 @@ it, so the per-image numbers do not depend on the number of shards.
 
 import logging
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
 from mnist_vae.inference.bounds import log_mean_exp, log_weights_from_draws
-from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
+from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.pipeline.shards import shard_images
-from mnist_vae.settings import FromConfig, is_planar
+from mnist_vae.settings import EvaluateSettings, is_planar
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EvaluateSettings(FromConfig):
-    seed: int = 0
-    elbo_samples: int = 10
-    iwae_samples: int = 5000
-    batch_size: int = 100
-    chunk_size: int = 1000
-    quadrature: QuadratureGrid = QuadratureGrid()
 
 
 def _blocks(images, block_size):

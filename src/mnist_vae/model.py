@@ -6,7 +6,7 @@ gradients, the bounds, SVI, the quadratures) reach the weights through `hidden_l
 mnist_vae.products.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import torch
 from torch import nn
@@ -14,15 +14,9 @@ from torch import nn
 from mnist_vae.errors import DataError
 from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.products import linear
-from mnist_vae.settings import FromConfig
+from mnist_vae.settings import ModelSettings
 
 N_PIXELS = 28 * 28
-
-
-@dataclass(frozen=True)
-class ModelSettings(FromConfig):
-    latent_dim: int = 2
-    hidden_dim: int = 500
 
 
 class Encoder(nn.Module):

@@ -1,13 +1,18 @@
-"""What settings mean to the code: one way for a config section to become an algorithm's
-settings, and the one test of whether the latent space is a plane.
+"""What settings mean to the code: a frozen class for the settings of each rule, built from
+its config section one way (`from_config`), and the one test of whether the latent space is
+a plane. Imports no torch, so that the workflow can ask each class at parse time which keys
+its rule reads (`keys`, `select`) and pass a rule exactly those.
 
 The schema (workflow/schemas/config.schema.yaml) is the home of every default; the
-defaults the settings dataclasses declare for use from Python are checked against it by
-tests/test_settings.py.
+defaults declared here for use from Python are checked against it by tests/test_settings.py.
 """
 
 import dataclasses
 import typing
+from dataclasses import dataclass, field
+from typing import Literal
+
+Device = Literal["auto", "cpu", "cuda"]
 
 
 def is_planar(latent_dim):
@@ -16,21 +21,213 @@ def is_planar(latent_dim):
     return latent_dim == 2
 
 
+def from_key(key, default):
+    """A field read from another key of its section (dotted for a nested one), e.g. a
+    figure's `examples` from `contour_examples`."""
+    return field(default=default, metadata={"key": key})
+
+
 class FromConfig:
     """Mixin for frozen dataclasses of settings."""
 
     @classmethod
-    def from_config(cls, section):
-        """The settings in a validated config section: the fields this class declares,
-        nested settings built the same way; keys for other parts of the rule (figures,
-        device) are left out. A missing key is a KeyError: the schema fills them all."""
+    def _fields(cls):
         hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            yield f, f.metadata.get("key", f.name), hints[f.name]
+
+    @classmethod
+    def keys(cls):
+        """The keys of its section this class reads, dotted where nested. -> [key]"""
+        return [key for _, key, _ in cls._fields()]
+
+    @classmethod
+    def select(cls, section):
+        """The part of a config section this class reads, and nothing else: a rule's params,
+        so that changing any other key does not rerun the rule. -> dict"""
+        selected = {}
+        # in the section's order, so that the same settings write the same bytes
+        for key in sorted(cls.keys(), key=lambda key: list(section).index(key.split(".")[0])):
+            *parents, leaf = key.split(".")
+            source, target = section, selected
+            for name in parents:
+                source, target = source[name], target.setdefault(name, {})
+            target[leaf] = source[leaf]
+        return selected
+
+    @classmethod
+    def from_config(cls, section):
+        """The settings in a validated config section (or the part `select` gives): the
+        fields this class declares, nested settings built the same way; other keys are
+        left out. A missing key is a KeyError: the schema fills them all."""
         values = {}
-        for field in dataclasses.fields(cls):
-            value, kind = section[field.name], hints[field.name]
+        for f, key, kind in cls._fields():
+            value = section
+            for name in key.split("."):
+                value = value[name]
             if isinstance(kind, type) and issubclass(kind, FromConfig):
                 value = kind.from_config(value)
             elif isinstance(value, list):
-                value = tuple(value)  # frozen settings hold tuples
-            values[field.name] = value
+                value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+            values[f.name] = value
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class DownloadSettings(FromConfig):
+    source: Literal["local", "mirrors"] = "local"
+    local_dir: str = "resources/mnist"
+    mirrors: tuple[str, ...] = (
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    )
+    md5: dict = field(
+        default_factory=lambda: {
+            "train_images": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train_labels": "d53e105ee54ea40749a09fcbcd1e9432",
+            "test_images": "9fb629c4189551a2d022fa330f9573f3",
+            "test_labels": "ec29112dd5afa0611ce80d1b7f02629c",
+        }
+    )
+    timeout: float = 60
+
+
+@dataclass(frozen=True)
+class BinarizeSettings(FromConfig):
+    n_train: int = 10000
+    n_test: int = 10000
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class QuadratureGrid(FromConfig):
+    """[-limit, limit]² with points nodes per axis (odd, so that every other node is a grid
+    of half the resolution on the same square)."""
+
+    limit: float = 8.0
+    points: int = 401
+
+
+@dataclass(frozen=True)
+class ModelSettings(FromConfig):
+    latent_dim: int = 2
+    hidden_dim: int = 500
+
+
+@dataclass(frozen=True)
+class TrainSettings(FromConfig):
+    epochs: int = 100
+    batch_size: int = 100
+    seed: int = 0
+    device: Device = "auto"
+    heldout_images: int = 500
+    # Every this many epochs (and after the first and the last), the held-out log p(x)
+    # when Dz = 2.
+    log_px_every: int = 10
+    quadrature: QuadratureGrid = QuadratureGrid(points=201)
+    # Epochs after which the weights are kept, for analyses over training.
+    snapshot_epochs: tuple[int, ...] = (1, 5, 10, 25, 50, 100)
+
+
+@dataclass(frozen=True)
+class EvaluateSettings(FromConfig):
+    seed: int = 0
+    device: Device = "auto"
+    elbo_samples: int = 10
+    iwae_samples: int = 5000
+    batch_size: int = 100
+    chunk_size: int = 1000
+    quadrature: QuadratureGrid = QuadratureGrid()
+
+
+@dataclass(frozen=True)
+class SampleSettings(FromConfig):
+    n: int = 10
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ManifoldSettings(FromConfig):
+    points: int = 20
+
+
+@dataclass(frozen=True)
+class LatentScatterSettings(FromConfig):
+    projection: Literal["pca", "first_two"] = "pca"
+
+
+@dataclass(frozen=True)
+class InterpolationSettings(FromConfig):
+    pairs: int = 3
+    points: int = 10
+    seed: int = 0
+    # Training-image index pairs to use instead of seeded random pairs.
+    indices: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SVISettings(FromConfig):
+    samples: int = 10  # K, draws from q per ELBO estimate
+    steps: int = 300
+    learning_rate: float = 0.05
+    optimizer: Literal["adam", "sgd"] = "adam"
+    restarts: int = 4
+    candidates: int = 256  # prior draws per restart; the best by log p(z, pixels) starts it
+    initial_sigma: float = 0.1
+    final_samples: int = 200  # draws to score each restart once fitted
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class InpaintingFitSettings(FromConfig):
+    """q(z | top half) fitted by SVI for each of the first `digits` test digits."""
+
+    digits: int = 1000
+    svi: SVISettings = SVISettings()
+
+
+@dataclass(frozen=True)
+class CompletionSettings(FromConfig):
+    """The completions of the fitted digits, their metrics and the completions figure."""
+
+    digits: int = 1000
+    examples: int = 10  # digits in the figure
+    completion_samples: int = 100  # draws from q averaged for the predicted bottom half
+    # The completions' draws are seeded like the fit they come from.
+    seed: int = from_key("svi.seed", 0)
+    quadrature: QuadratureGrid = QuadratureGrid(points=201)
+
+
+@dataclass(frozen=True)
+class ContourSettings(FromConfig):
+    examples: int = from_key("contour_examples", 3)
+
+
+@dataclass(frozen=True)
+class GapFitSettings(FromConfig):
+    """How each image's inference gap is split, wherever the images come from."""
+
+    hermite_points: int = 16  # Gauss–Hermite nodes per latent axis for each ELBO
+    tolerance: float = 0.05  # nats a gap may fall below zero by numerical error
+    svi: SVISettings = SVISettings(restarts=2, steps=100)
+    # SVI's fit refined by L-BFGS on the Gauss–Hermite ELBO with this many nodes per axis
+    refine_points: int = 8
+    refine_iterations: int = 30
+    # The grid searched for each posterior's peak (and of log p(x) over training).
+    quadrature: QuadratureGrid = QuadratureGrid()
+
+
+@dataclass(frozen=True)
+class GapSettings(GapFitSettings):
+    images: int = 1000  # the first test images decomposed
+
+
+@dataclass(frozen=True)
+class OverTrainingSettings(GapFitSettings):
+    # The first this many training and test images, at each weight snapshot.
+    images: int = from_key("over_training_images", 300)
+
+
+@dataclass(frozen=True)
+class GapFigureSettings(FromConfig):
+    examples: int = from_key("figure_examples", 6)  # images of the largest gaps drawn

@@ -6,37 +6,21 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import torch
 
 from mnist_vae.errors import DataError, DivergenceError
 from mnist_vae.gradients import elbo_and_gradients
 from mnist_vae.inference.bounds import elbo
-from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_quadrature
+from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.model import VAE, weights_finite
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.pipeline.torch_files import read_torch, write_torch
-from mnist_vae.settings import FromConfig, is_planar
+from mnist_vae.settings import TrainSettings, is_planar
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainSettings(FromConfig):
-    epochs: int = 100
-    batch_size: int = 100
-    seed: int = 0
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    heldout_images: int = 500
-    # Every this many epochs (and after the first and the last), the held-out log p(x)
-    # when Dz = 2.
-    log_px_every: int = 10
-    quadrature: QuadratureGrid = QuadratureGrid(points=201)
-    # Epochs after which the weights are kept, for analyses over training.
-    snapshot_epochs: tuple[int, ...] = (1, 5, 10, 25, 50, 100)
 
 
 def checkpoint_key(settings, vae, x_train, code_digest=""):

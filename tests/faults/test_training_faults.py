@@ -10,9 +10,10 @@ from test_files import Payload
 
 import mnist_vae.train
 from mnist_vae.errors import DivergenceError
-from mnist_vae.model import ModelSettings, build_vae
+from mnist_vae.model import build_vae
 from mnist_vae.pipeline.torch_files import read_torch, write_torch
-from mnist_vae.train import TrainSettings, train
+from mnist_vae.settings import ModelSettings, TrainSettings
+from mnist_vae.train import train
 
 SETTINGS = TrainSettings(epochs=3, heldout_images=20)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 from conftest import copy_workflow, snakemake
 
 from mnist_vae.pipeline.files import read_npz
@@ -130,6 +131,16 @@ def test_outputs_get_the_mode_the_umask_gives(finished):
         (
             "runs={summary: {}}",
             "config.runs.summary: 'summary' is the name of the workflow's cross-run summary",
+        ),
+        ("inpainting={steps: 30}", "config.inpainting.steps: moved to inpainting.svi.steps"),
+        (
+            "runs={tiny: {inpainting: {seed: 1}}}",
+            "config.runs.tiny.inpainting.seed: moved to inpainting.svi.seed",
+        ),
+        pytest.param(
+            "train={device: cuda}",
+            "config.runs.tiny.train.device: cuda, but torch sees no GPU on this machine",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is here"),
         ),
     ],
 )
@@ -257,8 +268,9 @@ def test_the_smallest_value_of_every_setting_runs_to_the_end(fresh):
         "interpolation={pairs: 1, points: 2}",
         "train={batch_size: 500, heldout_images: 1, log_px_every: 1000}",
         "evaluate={batch_size: 1000, elbo_samples: 1, iwae_samples: 1, chunk_size: 1}",
-        "inpainting={digits: 1, examples: 1, contour_examples: 1, restarts: 1, candidates: 1,"
-        " completion_samples: 1, samples: 1, steps: 1}",
+        "inpainting={digits: 1, examples: 1, contour_examples: 1, completion_samples: 1,"
+        " svi: {restarts: 1, candidates: 1, samples: 1, steps: 1}}",
+        "gaps={figure_examples: 1}",
     ]
     snakemake(fresh, "--config", *smallest)
     assert (fresh / RUN / "inpainting/inpainting_metrics.json").exists()

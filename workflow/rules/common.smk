@@ -1,11 +1,9 @@
-import copy
 import os
 import re
 import sys
 from pathlib import Path
 
 import yaml
-from snakemake.utils import update_config
 
 # The package of this checkout, wherever the environment's install of mnist_vae points:
 # for the imports below and for every job's script, so that the code that runs is the
@@ -19,15 +17,8 @@ put_first_for_jobs(PACKAGE_SOURCE)
 
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
-from mnist_vae.settings import is_planar
-from mnist_vae.runs.config import (
-    RAW_MNIST,
-    RUN_SECTIONS,
-    data_key,
-    resolve_runs,
-    runs_changed_unasked,
-    runs_named_in,
-)
+from mnist_vae.runs import plan
+from mnist_vae.runs.config import RAW_MNIST, data_key, resolve_runs
 from mnist_vae.runs.summary import distinguishing_settings
 
 
@@ -35,75 +26,51 @@ def resolved(config):
     return resolve_runs(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 
+def refuse(message):
+    """End the parse with one line, no Snakemake stack, no job run."""
+    if message:
+        sys.exit(f"error: {message}")
+
+
 def resolved_runs():
-    """Every run's settings (mnist_vae.runs.config); a bad config is one line, no job run."""
+    """Every run's settings (mnist_vae.runs.config); a bad config is one line."""
     try:
         return resolved(config)
     except SettingError as e:
-        sys.exit(f"error: {e}")  # one line, no Snakemake stack
+        refuse(str(e))
 
 
-def refuse_config_files_changing_other_runs(runs):
-    """Snakemake merges `--configfile my.yaml` into config.yaml, so my.yaml's shared
-    settings would also change config.yaml's runs and silently rebuild their results.
-    Refuse in one line when they would, unless my.yaml names those runs itself;
-    `--replace-workflow-config` builds my.yaml's runs alone."""
+def read_yaml(path):
+    return yaml.safe_load(Path(path).read_text()) or {}
+
+
+def config_file_refusal(runs):
+    """The files Snakemake merged are known only from its settings: read them here, and let
+    mnist_vae.runs.plan decide whether they change runs they do not name."""
     settings = workflow.config_settings
     given = {Path(path).absolute() for path in settings.configfiles}
     if not given or settings.replace_workflow_config:
-        return
-    own = [path for path in workflow.configfiles if Path(path).absolute() not in given]
-    files = {path: yaml.safe_load(Path(path).read_text()) or {} for path in given}
-    command_line = copy.deepcopy(dict(settings.config))
-    before = {}
-    for path in own:
-        update_config(before, yaml.safe_load(Path(path).read_text()) or {})
-    update_config(before, command_line)
-    asked = set().union(*map(runs_named_in, [*files.values(), command_line]))
-    try:
-        changed = runs_changed_unasked(resolved(before), runs, asked)
-    except SettingError:
-        return  # config.yaml and --config alone are not a valid config: nothing to keep
-    if changed:
-        names = ", ".join(changed)
-        keys = list(dict.fromkeys(key for keys in changed.values() for key in keys))
-        keys = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
-        sources = " ".join(sorted(path.name for path in given))
-        sys.exit(
-            f"error: --configfile {sources} changes {keys} of {names}, which it does not "
-            f"name: add --replace-workflow-config to build only its runs, or name {names} "
-            "under its runs to change them"
-        )
-
-
-def reporting():
-    """Whether this snakemake writes a report (--report) instead of running jobs. Snakemake
-    tells a Snakefile so nowhere while parsing it but in its arguments."""
-    arguments = sys.argv[1:]
-    return "--report-after-run" not in arguments and any(
-        argument == "--report" or argument.startswith("--report=") for argument in arguments
-    )
-
-
-def cap_cores_to_the_machine():
-    """Snakemake takes --cores at its word: --cores 4 on a 2-core machine runs two 2-thread
-    jobs at once, 4 threads on 2 cores, each slower than alone. When jobs run on this
-    machine, let them use at most the cores this process may run on."""
-    available = len(os.sched_getaffinity(0))
-    if workflow.local_exec and workflow.cores is not None and workflow.cores > available:
-        logger.info(
-            f"--cores {workflow.cores} is more than the {available} cores of this machine: "
-            f"running jobs of at most {available} threads in all at once"
-        )
-        workflow.global_resources["_cores"] = available
+        return None
+    own = [read_yaml(path) for path in workflow.configfiles if Path(path).absolute() not in given]
+    given = {path.name: read_yaml(path) for path in given}
+    return plan.config_file_refusal(own, given, dict(settings.config), runs, resolved)
 
 
 RUNS = resolved_runs()
-refuse_config_files_changing_other_runs(RUNS)
-REPORTING = reporting()
+refuse(config_file_refusal(RUNS))
+if workflow.is_main_process:
+    refuse(plan.cuda_refusal(RUNS, workflow.local_exec))
+REPORTING = plan.reporting(sys.argv[1:])
 # The binarized data sets the runs need, by name.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
-cap_cores_to_the_machine()
+CORES_CAP = plan.cores_cap(workflow.cores, plan.available_cores(), workflow.local_exec)
+if CORES_CAP is not None:
+    logger.info(
+        f"--cores {workflow.cores} is more than the {CORES_CAP} cores of this machine: "
+        f"running jobs of at most {CORES_CAP} threads in all at once"
+    )
+    # Snakemake has no public setting for the cores jobs may take at once but --cores.
+    workflow.global_resources["_cores"] = CORES_CAP
 
 
 wildcard_constraints:
@@ -124,29 +91,16 @@ def run_data(wildcards):
     return binarized_path(wildcards.run)
 
 
-def data_set_params(key):
-    """A params function giving one of a data set's settings."""
+def settings_of(rule):
+    """A params function: exactly the settings `rule` reads of a run's (or, for the data
+    rules, a data set's) settings (mnist_vae.runs.plan.RULE_SETTINGS)."""
 
     def params(wildcards):
-        return DATA_SETS[wildcards.data_set][key]
-
-    return params
-
-
-def run_config(run):
-    """Every setting of one run but the shared data settings."""
-    return {section: RUNS[run][section] for section in RUN_SECTIONS}
-
-
-def train_params(wildcards):
-    return {section: run_config(wildcards.run)[section] for section in ("model", "train")}
-
-
-def section_params(section):
-    """A params function giving a run's settings of one section, and nothing else."""
-
-    def params(wildcards):
-        return run_config(wildcards.run)[section]
+        if "run" in wildcards.keys():
+            return plan.rule_settings(RUNS[wildcards.run], rule)
+        if "data_set" in wildcards.keys():
+            return plan.rule_settings({"data": DATA_SETS[wildcards.data_set]}, rule)
+        return plan.rule_settings(config, rule)
 
     return params
 
@@ -163,11 +117,7 @@ def minutes(first_attempt):
 
 def training_gpus(wildcards):
     """One GPU for a run whose training asks for CUDA, else none."""
-    return int(run_config(wildcards.run)["train"]["device"] == "cuda")
-
-
-def latent_dim(run):
-    return run_config(run)["model"]["latent_dim"]
+    return int(RUNS[wildcards.run]["train"]["device"] == "cuda")
 
 
 def code(script):
@@ -188,88 +138,24 @@ def mnist_source_files(wildcards):
     return {}
 
 
-def products(run):
-    """What a run's analyses produce: the figures of a plane in the latent space only where
-    it has one (see say_what_latent_dimensions_skip), the manifold only where it is one."""
-    outputs = [
-        f"results/{run}/history.csv",
-        f"results/{run}/training_curves.png",
-        f"results/{run}/metrics.json",
-        f"results/{run}/test_per_image.csv",
-        f"results/{run}/samples/samples.png",
-        f"results/{run}/interpolation/interpolation.png",
-        f"results/{run}/inpainting/inpainting_metrics.json",
-        f"results/{run}/metrics.html",
-    ]
-    if latent_dim(run) >= 2:
-        outputs.append(f"results/{run}/latent/latent_scatter.png")
-        outputs.append(f"results/{run}/inpainting/contours.png")
-    if is_planar(latent_dim(run)):
-        outputs.append(f"results/{run}/samples/manifold.png")
-        outputs.append(f"results/{run}/gaps/gaps.json")
-        outputs.append(f"results/{run}/gaps/over_training.csv")
-    return outputs
-
-
-def say_what_latent_dimensions_skip():
-    """One line for the runs whose latent dimension leaves analyses out, and why."""
-    line = {
-        "one": "no latent scatter or inpainting contours (they draw a plane of the latent "
-        "space), no manifold, no exact log p(x), no split of the inference gap (they need "
-        "Dz = 2)",
-        "more": "no manifold, no exact log p(x), no split of the inference gap, which need "
-        "Dz = 2; IWAE is their best bound",
-    }
-    groups = {}
-    for run in RUNS:
-        if not is_planar(latent_dim(run)):
-            groups.setdefault("one" if latent_dim(run) == 1 else "more", []).append(run)
-    for group, runs in groups.items():
-        dims = ", ".join(sorted({str(latent_dim(run)) for run in runs}, key=int))
-        logger.info(f"Dz = {dims} ({', '.join(runs)}): {line[group]}")
-
-
 def gaps_of_planar_run(wildcards):
-    """The split of the inference gap, on the test images and over training, which only a
-    run with Dz = 2 has."""
-    if not is_planar(latent_dim(wildcards.run)):
-        return []
-    return [f"results/{wildcards.run}/gaps/{name}" for name in ("gaps.json", "over_training.csv")]
+    return plan.gap_files(wildcards.run, RUNS[wildcards.run])
 
 
 def run_products(wildcards):
-    return products(wildcards.run)
+    return plan.products(wildcards.run, RUNS[wildcards.run])
 
 
 def run_outputs(run):
-    """Everything a run produces: its products and, written last, their provenance."""
-    return [*products(run), f"results/{run}/provenance.json"]
-
-
-SUMMARY = [
-    "results/summary.csv",
-    "results/summary/summary.html",
-    "results/summary/latent_dimension.png",
-    "results/summary/training_curves.png",
-]
-
-
-def finished_runs():
-    """The runs whose every output exists (provenance.json is written last)."""
-    return [run for run in run_names() if Path(f"results/{run}/provenance.json").exists()]
+    return plan.run_outputs(run, RUNS[run])
 
 
 def summarised_runs():
-    """The runs the summary and the default target cover: every run, but in a report only the
-    finished ones, so that a report can be made while some runs are unbuilt."""
-    return finished_runs() if REPORTING else run_names()
+    return plan.summarised_runs(RUNS, REPORTING)
 
 
 def final_outputs():
-    """Every run's outputs and the summary across runs."""
-    runs = summarised_runs()
-    summary = [] if REPORTING and not Path(SUMMARY[1]).exists() else SUMMARY
-    return [path for run in runs for path in run_outputs(run)] + summary
+    return plan.final_outputs(RUNS, REPORTING)
 
 
 def report_headline():
@@ -277,9 +163,9 @@ def report_headline():
     from mnist_vae.pipeline.files import read_json
     from mnist_vae.runs.report import headline_rows
 
-    runs = finished_runs()
+    runs = plan.finished_runs(RUNS)
     if len(runs) < len(RUNS):
         unfinished = ", ".join(run for run in RUNS if run not in runs)
         logger.warning(f"The report leaves out the runs not finished: {unfinished}")
     metrics = {run: read_json(f"results/{run}/metrics.json") for run in runs}
-    return headline_rows(metrics, {run: latent_dim(run) for run in runs})
+    return headline_rows(metrics, {run: plan.latent_dim(RUNS[run]) for run in runs})

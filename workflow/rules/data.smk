@@ -16,11 +16,7 @@ rule download_mnist:
         mem_mb=500,
         runtime=10,
     params:
-        source=config["data"]["source"],
-        local_dir=config["data"]["local_dir"],
-        mirrors=config["data"]["mirrors"],
-        md5=config["data"]["md5"],
-        timeout=config["data"]["timeout"],
+        settings=plan.rule_settings(config, "download_mnist"),
     script:
         "../scripts/download_mnist.py"
 
@@ -42,8 +38,6 @@ rule binarize:
         mem_mb=500,
         runtime=5,
     params:
-        threshold=data_set_params("threshold"),
-        n_train=data_set_params("n_train"),
-        n_test=data_set_params("n_test"),
+        settings=settings_of("binarize"),
     script:
         "../scripts/binarize.py"

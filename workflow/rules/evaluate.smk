@@ -16,7 +16,7 @@ rule evaluate_shard:
         mem_mb=1000,
         runtime=minutes(30),
     params:
-        settings=section_params("evaluate"),
+        settings=settings_of("evaluate_shard"),
     script:
         "../scripts/evaluate_shard.py"
 
@@ -46,6 +46,6 @@ rule evaluate:
         mem_mb=1000,
         runtime=minutes(10),
     params:
-        settings=section_params("evaluate"),
+        settings=settings_of("evaluate"),
     script:
         "../scripts/evaluate.py"

@@ -17,7 +17,7 @@ rule gaps_shard:
         mem_mb=1000,
         runtime=minutes(15),
     params:
-        settings=section_params("gaps"),
+        settings=settings_of("gaps_shard"),
     script:
         "../scripts/gaps_shard.py"
 
@@ -48,6 +48,8 @@ rule gaps:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        settings=settings_of("gaps"),
     script:
         "../scripts/gaps.py"
 
@@ -77,6 +79,6 @@ rule gaps_over_training:
         mem_mb=1000,
         runtime=minutes(20),
     params:
-        settings=section_params("gaps"),
+        settings=settings_of("gaps_over_training"),
     script:
         "../scripts/gaps_over_training.py"

@@ -16,7 +16,7 @@ rule inpainting_fit:
         mem_mb=1000,
         runtime=minutes(10),
     params:
-        settings=section_params("inpainting"),
+        settings=settings_of("inpainting_fit"),
     script:
         "../scripts/inpainting_fit.py"
 
@@ -47,7 +47,7 @@ rule inpainting:
         mem_mb=1000,
         runtime=minutes(5),
     params:
-        settings=section_params("inpainting"),
+        settings=settings_of("inpainting"),
     script:
         "../scripts/inpainting.py"
 
@@ -76,6 +76,6 @@ rule inpainting_contours:
         mem_mb=1000,
         runtime=5,
     params:
-        examples=lambda wildcards: run_config(wildcards.run)["inpainting"]["contour_examples"],
+        settings=settings_of("inpainting_contours"),
     script:
         "../scripts/inpainting_contours.py"

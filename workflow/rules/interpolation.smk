@@ -22,6 +22,6 @@ rule interpolation:
         mem_mb=1000,
         runtime=5,
     params:
-        settings=section_params("interpolation"),
+        settings=settings_of("interpolation"),
     script:
         "../scripts/interpolation.py"

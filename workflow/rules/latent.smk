@@ -22,6 +22,6 @@ rule latent_scatter:
         mem_mb=1000,
         runtime=5,
     params:
-        settings=section_params("latent_scatter"),
+        settings=settings_of("latent_scatter"),
     script:
         "../scripts/latent_scatter.py"

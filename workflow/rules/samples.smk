@@ -21,7 +21,7 @@ rule samples:
         mem_mb=1000,
         runtime=5,
     params:
-        settings=section_params("samples"),
+        settings=settings_of("samples"),
     script:
         "../scripts/samples.py"
 
@@ -48,6 +48,6 @@ rule manifold:
         mem_mb=1000,
         runtime=5,
     params:
-        settings=section_params("manifold"),
+        settings=settings_of("manifold"),
     script:
         "../scripts/manifold.py"

@@ -23,7 +23,7 @@ rule train:
         runtime=minutes(10),
         gpu=training_gpus,
     params:
-        settings=train_params,
+        settings=settings_of("train"),
         # Not an output: Snakemake deletes the outputs of a killed job.
         checkpoint="results/{run}/train.checkpoint.pt",
     script:

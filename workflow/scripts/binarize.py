@@ -2,14 +2,16 @@ import logging
 
 from mnist_vae.data.mnist import binarized_split, save_binarized
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.settings import BinarizeSettings
 
 with rule_logging(snakemake.log[0]):
+    settings = BinarizeSettings.from_config(snakemake.params.settings)
     splits = {
         split: binarized_split(
             snakemake.input[f"{split}_images"],
             snakemake.input[f"{split}_labels"],
-            snakemake.params[f"n_{split}"],
-            snakemake.params.threshold,
+            getattr(settings, f"n_{split}"),
+            settings.threshold,
             setting=f"data.n_{split}",
         )
         for split in ("train", "test")

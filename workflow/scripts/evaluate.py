@@ -2,18 +2,18 @@ import pandas as pd
 import torch
 
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.evaluate import EvaluateSettings, test_metrics, train_elbo
+from mnist_vae.evaluate import test_metrics, train_elbo
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.tables import read_csv, write_csv
+from mnist_vae.settings import EvaluateSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    section = snakemake.params.settings
-    device = resolve_device(section["device"], "evaluate.device")
-    settings = EvaluateSettings.from_config(section)
+    settings = EvaluateSettings.from_config(snakemake.params.settings)
+    device = resolve_device(settings.device, "evaluate.device")
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
     per_image = pd.concat(read_csv(path, ["image"]) for path in snakemake.input.shards).sort_values(

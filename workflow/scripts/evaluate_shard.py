@@ -1,19 +1,20 @@
 import torch
 
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.evaluate import EvaluateSettings, evaluate_shard
+from mnist_vae.evaluate import evaluate_shard
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import shard_number
 from mnist_vae.pipeline.tables import write_csv
+from mnist_vae.settings import EvaluateSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    section = snakemake.params.settings
-    device = resolve_device(section["device"], "evaluate.device")
+    settings = EvaluateSettings.from_config(snakemake.params.settings)
+    device = resolve_device(settings.device, "evaluate.device")
     vae = load_model(snakemake.input.model, device)
     x_test = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"]).float().to(device)
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
-    per_image = evaluate_shard(vae, x_test, shard, n_shards, EvaluateSettings.from_config(section))
+    per_image = evaluate_shard(vae, x_test, shard, n_shards, settings)
     write_csv(snakemake.output.per_image, per_image, index=False)

@@ -9,9 +9,11 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.plots import gaps_figure, save
+from mnist_vae.settings import GapFigureSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
+    settings = GapFigureSettings.from_config(snakemake.params.settings)
     shards = [read_csv(path, GAP_COLUMNS) for path in snakemake.input.shards]
     table = pd.concat([shard for shard in shards if len(shard)], ignore_index=True)
     table = table.sort_values("image", ignore_index=True)
@@ -21,5 +23,7 @@ with rule_logging(snakemake.log[0]):
     write_csv(snakemake.output.per_image, table, index=False)
     write_json(snakemake.output.summary, gap_summary(table))
     x = load_binarized(snakemake.input.data)["x_test"][table["image"].to_numpy()]
-    panels = gap_panels(load_model(snakemake.input.model), torch.from_numpy(x).float(), table, 6)
+    panels = gap_panels(
+        load_model(snakemake.input.model), torch.from_numpy(x).float(), table, settings.examples
+    )
     save(gaps_figure(table, panels), snakemake.output.figure)

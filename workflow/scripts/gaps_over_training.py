@@ -1,6 +1,6 @@
 import torch
 
-from mnist_vae.analyses.gaps import GapSettings, gaps_over_training
+from mnist_vae.analyses.gaps import gaps_over_training
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
@@ -8,13 +8,14 @@ from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.pipeline.torch_files import read_torch
 from mnist_vae.plots import gaps_over_training_figure, save
+from mnist_vae.settings import OverTrainingSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = GapSettings.from_config(snakemake.params.settings)
+    settings = OverTrainingSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
-    n = settings.over_training_images
+    n = settings.images
     x_train, x_test = (torch.from_numpy(data[key][:n]).float() for key in ("x_train", "x_test"))
     snapshots = read_torch(snakemake.input.snapshots)
     table = gaps_over_training(vae, snapshots, x_train, x_test, settings)

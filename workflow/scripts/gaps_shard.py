@@ -1,7 +1,7 @@
 import pandas as pd
 import torch
 
-from mnist_vae.analyses.gaps import GAP_COLUMNS, GapSettings, inference_gaps
+from mnist_vae.analyses.gaps import GAP_COLUMNS, inference_gaps
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.inference.quadrature import log_marginal_and_modes
 from mnist_vae.inference.svi import IMAGE_CHUNK
@@ -10,6 +10,7 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
 from mnist_vae.pipeline.tables import read_csv, write_csv
+from mnist_vae.settings import GapSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

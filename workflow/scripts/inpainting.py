@@ -3,21 +3,20 @@ import torch
 
 from mnist_vae.analyses.inpainting import completion, completion_metrics, exact_completion_metrics
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.quadrature import QuadratureGrid
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz, write_json, write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import completions_figure, save
-from mnist_vae.settings import is_planar
+from mnist_vae.settings import CompletionSettings, is_planar
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    section = snakemake.params.settings
+    settings = CompletionSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
-    x = torch.from_numpy(data["x_test"][: section["digits"]]).float()
-    labels = data["y_test"][: section["digits"]]
+    x = torch.from_numpy(data["x_test"][: settings.digits]).float()
+    labels = data["y_test"][: settings.digits]
     shards = [read_npz(path) for path in snakemake.input.shards]
     fit = {key: np.concatenate([s[key] for s in shards]) for key in shards[0] if key != "seconds"}
     metrics, bottom = completion_metrics(
@@ -25,17 +24,17 @@ with rule_logging(snakemake.log[0]):
         x[fit["digit"]],
         torch.from_numpy(data["x_train"]).float(),
         fit,
-        section["seed"],
-        section["completion_samples"],
+        settings.seed,
+        settings.completion_samples,
     )
     metrics["fit_seconds"] = float(sum(s["seconds"] for s in shards))
     if is_planar(vae.latent_dim):
-        grid = QuadratureGrid.from_config(section["quadrature"])
+        grid = settings.quadrature
         metrics.update(exact_completion_metrics(vae, x[fit["digit"]], fit, grid))
     write_json(snakemake.output.metrics, metrics)
     write_npz(snakemake.output.fit, labels=labels, bottom=bottom, **fit)
 
-    examples = section["examples"]
+    examples = settings.examples
     completed = completion(x[:examples], torch.from_numpy(bottom[:examples]))
     save(
         completions_figure(x[:examples].numpy(), completed.numpy(), labels[:examples]),

@@ -7,10 +7,11 @@ from mnist_vae.pipeline.files import read_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import contours_figure, save
+from mnist_vae.settings import ContourSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    examples = snakemake.params.examples
+    examples = ContourSettings.from_config(snakemake.params.settings).examples
     vae = load_model(snakemake.input.model)
     x = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"][:examples]).float()
     fit = read_npz(snakemake.input.fit)

@@ -2,21 +2,20 @@ import torch
 
 from mnist_vae.analyses.inpainting import fit_digits
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.svi import IMAGE_CHUNK, SVISettings
+from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
+from mnist_vae.settings import InpaintingFitSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    section = snakemake.params.settings
+    settings = InpaintingFitSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
-    x = torch.from_numpy(
-        load_binarized(snakemake.input.data)["x_test"][: section["digits"]]
-    ).float()
+    x = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"][: settings.digits]).float()
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
     digits = shard_images(len(x), shard, n_shards, IMAGE_CHUNK)
-    fit, seconds = fit_digits(vae, x, digits, SVISettings.from_config(section))
+    fit, seconds = fit_digits(vae, x, digits, settings.svi)
     write_npz(snakemake.output.fit, seconds=seconds, **fit)

@@ -7,16 +7,17 @@ from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import interpolation_figure, save
+from mnist_vae.settings import InterpolationSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = snakemake.params.settings
+    settings = InterpolationSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     x, labels = torch.from_numpy(data["x_train"]).float(), data["y_train"]
     pairs = interpolation_pairs(labels, settings)
     start, end = x[pairs[:, 0]], x[pairs[:, 1]]
-    alphas, z, means = interpolation_path(vae, start, end, settings["points"])
+    alphas, z, means = interpolation_path(vae, start, end, settings.points)
     write_npz(
         snakemake.output.data,
         pairs=pairs.numpy(),

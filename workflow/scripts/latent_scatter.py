@@ -8,18 +8,20 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.plots import latent_scatter_figure, save
+from mnist_vae.settings import LatentScatterSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
+    settings = LatentScatterSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     z = posterior_means(vae.encoder, torch.from_numpy(data["x_train"]).float())
-    points, axis_names = project_2d(z, snakemake.params.settings["projection"])
+    points, axis_names = project_2d(z, settings.projection)
     table = pd.DataFrame(z.numpy(), columns=[f"z{i + 1}" for i in range(z.shape[1])])
     table.insert(0, "label", data["y_train"])
     table[["plot_x", "plot_y"]] = points.numpy()
     write_csv(snakemake.output.data, table, index_label="image")
-    title = scatter_title(len(z), vae.latent_dim, snakemake.params.settings["projection"])
+    title = scatter_title(len(z), vae.latent_dim, settings.projection)
     save(
         latent_scatter_figure(points.numpy(), data["y_train"], axis_names, title),
         snakemake.output.figure,

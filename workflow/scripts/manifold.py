@@ -4,12 +4,13 @@ from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import manifold_figure, save
-from mnist_vae.settings import is_planar
+from mnist_vae.settings import ManifoldSettings, is_planar
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
+    settings = ManifoldSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
     if not is_planar(vae.latent_dim):
         raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")
-    z, means = latent_manifold(vae.decoder, snakemake.params.settings["points"])
+    z, means = latent_manifold(vae.decoder, settings.points)
     save(manifold_figure(z.numpy(), means.numpy()), snakemake.output.figure)

@@ -6,12 +6,13 @@ from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.plots import samples_figure, save
+from mnist_vae.settings import SampleSettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = snakemake.params.settings
+    settings = SampleSettings.from_config(snakemake.params.settings)
     vae = load_model(snakemake.input.model)
-    generator = torch.Generator().manual_seed(settings["seed"])
-    z, means, binary = ancestral_samples(vae.decoder, settings["n"], vae.latent_dim, generator)
+    generator = torch.Generator().manual_seed(settings.seed)
+    z, means, binary = ancestral_samples(vae.decoder, settings.n, vae.latent_dim, generator)
     write_npz(snakemake.output.data, z=z.numpy(), means=means.numpy(), binary=binary.numpy())
     save(samples_figure(means.numpy(), binary.numpy()), snakemake.output.figure)

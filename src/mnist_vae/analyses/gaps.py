@@ -15,7 +15,6 @@ reported, never dropped.
 
 import logging
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,30 +22,15 @@ import torch
 
 from mnist_vae.analyses.contours import contour_grid
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
-from mnist_vae.inference.quadrature import QuadratureGrid, log_marginal_and_modes
-from mnist_vae.inference.svi import ALL_PIXELS, SVISettings, fit_posterior
-from mnist_vae.settings import FromConfig
+from mnist_vae.inference.quadrature import log_marginal_and_modes
+from mnist_vae.inference.svi import ALL_PIXELS, fit_posterior
+from mnist_vae.settings import GapFitSettings
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class GapSettings(FromConfig):
-    images: int = 1000  # the first test images decomposed
-    hermite_points: int = 16  # Gauss–Hermite nodes per latent axis for each ELBO
-    tolerance: float = 0.05  # nats a gap may fall below zero by numerical error
-    svi: SVISettings = field(default_factory=lambda: SVISettings(restarts=2, steps=100))
-    # SVI's fit refined by L-BFGS on the Gauss–Hermite ELBO with this many nodes per axis
-    refine_points: int = 8
-    refine_iterations: int = 30
-    # Over training: the first this many training and test images at each weight snapshot.
-    over_training_images: int = 300
-    # The grid searched for each posterior's peak, and of log p(x) over training.
-    quadrature: QuadratureGrid = QuadratureGrid()
-
-
-def inference_gaps(vae, x, images, log_px, mode, settings: GapSettings):
+def inference_gaps(vae, x, images, log_px, mode, settings: GapFitSettings):
     """The decomposition for each image. x: (N, 784); log_px: (N,) exact log p(x); mode:
     (N, 2) the posterior's highest node on the grid (log_marginal_and_modes)
     -> DataFrame, one row per image"""
@@ -173,7 +157,7 @@ def gap_panels(vae, x, table, n):
     return panels
 
 
-def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapSettings):
+def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapFitSettings):
     """The decomposition at each weight snapshot, for training and test images.
     snapshots: {epoch: state dict}; x_train, x_test: (N, 784)
     -> DataFrame, one row per (epoch, split): means and standard errors, flagged images"""

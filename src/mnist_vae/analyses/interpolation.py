@@ -31,12 +31,12 @@ def choose_pairs(labels, n_pairs, generator):
 
 
 def interpolation_pairs(labels, settings):
-    """The configured index pairs, or settings["pairs"] random ones (choose_pairs) drawn
-    with settings["seed"]. -> (P, 2) long"""
-    if settings["indices"]:
-        return torch.tensor(settings["indices"])  # checked against data.n_train at parse time
-    generator = torch.Generator().manual_seed(settings["seed"])
-    return choose_pairs(labels, settings["pairs"], generator)
+    """The configured index pairs, or settings.pairs random ones (choose_pairs) drawn
+    with settings.seed. settings: InterpolationSettings -> (P, 2) long"""
+    if settings.indices:
+        return torch.tensor(settings.indices)  # checked against data.n_train at parse time
+    generator = torch.Generator().manual_seed(settings.seed)
+    return choose_pairs(labels, settings.pairs, generator)
 
 
 @torch.no_grad()

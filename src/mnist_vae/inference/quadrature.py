@@ -9,25 +9,14 @@ bounds the h grid's, which is far smaller once that change is small.
 """
 
 import math
-from dataclasses import dataclass
 
 import torch
 
 from mnist_vae.densities import log_prior
 from mnist_vae.fast_math import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
 from mnist_vae.products import linear
-from mnist_vae.settings import FromConfig
 
 ALL = slice(None)
-
-
-@dataclass(frozen=True)
-class QuadratureGrid(FromConfig):
-    """[-limit, limit]² with points nodes per axis (odd, so that every other node is a grid
-    of half the resolution on the same square)."""
-
-    limit: float = 8.0
-    points: int = 401
 
 
 def latent_grid(limit, points):

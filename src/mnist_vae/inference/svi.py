@@ -11,8 +11,6 @@ of IMAGE_CHUNK, so fitting a batch gives the same answer for an image as fitting
 
 import logging
 import math
-from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
@@ -21,7 +19,7 @@ from mnist_vae.fast_math import fast_tanh
 from mnist_vae.inference.streams import image_generator
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.products import linear
-from mnist_vae.settings import FromConfig
+from mnist_vae.settings import SVISettings
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +27,6 @@ ALL_PIXELS = slice(None)
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 # Images computed together; chunks start at multiples of it, so shards are whole chunks.
 IMAGE_CHUNK = 16
-
-
-@dataclass(frozen=True)
-class SVISettings(FromConfig):
-    samples: int = 10  # K, draws from q per ELBO estimate
-    steps: int = 300
-    learning_rate: float = 0.05
-    optimizer: Literal["adam", "sgd"] = "adam"
-    restarts: int = 4
-    candidates: int = 256  # prior draws per restart; the best by log p(z, pixels) starts it
-    initial_sigma: float = 0.1
-    final_samples: int = 200  # draws to score each restart once fitted
-    seed: int = 0
 
 
 def log_likelihood_of_pixels(x, z, decoder, pixels=ALL_PIXELS):

@@ -48,6 +48,34 @@ def read_strings_as_declared_types(settings, validator):
                 parent[key] = value
 
 
+# Keys of an earlier layout, and where they live now.
+MOVED_KEYS = {
+    f"inpainting.{key}": f"inpainting.svi.{key}"
+    for key in (
+        "seed",
+        "samples",
+        "steps",
+        "learning_rate",
+        "optimizer",
+        "restarts",
+        "candidates",
+        "initial_sigma",
+        "final_samples",
+    )
+}
+
+
+def refuse_moved_keys(settings, where):
+    """A config written for an earlier layout: one line naming the key and where it went."""
+    for name, overrides in (settings.get("runs") or {}).items():
+        if isinstance(overrides, dict):
+            refuse_moved_keys(overrides, f"{where}.runs.{name}")
+    for old, new in MOVED_KEYS.items():
+        section, key = old.split(".")
+        if isinstance(settings.get(section), dict) and key in settings[section]:
+            raise ConfigError(f"{where}.{old}: moved to {new}")
+
+
 @functools.cache
 def schema_validator(schema_path):
     """The schema at `schema_path`, parsed once: resolving runs validates every run."""
@@ -57,6 +85,7 @@ def schema_validator(schema_path):
 def validated(settings, schema_path, where="config"):
     """`settings` checked against the schema, then its defaults filled in (in place).
     -> settings; ConfigError naming the first bad key otherwise"""
+    refuse_moved_keys(settings, where)
     validator = schema_validator(str(schema_path))
     read_strings_as_declared_types(settings, validator)
     error = jsonschema.exceptions.best_match(validator.iter_errors(settings))
