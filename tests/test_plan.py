@@ -134,3 +134,17 @@ def test_a_rule_receives_only_its_classes_keys():
     settings = runs_of(a=2)["a"]
     assert plan.rule_settings(settings, "inpainting_contours") == {"contour_examples": 3}
     assert set(plan.rule_settings(settings, "train")) == {"model", "train"}
+
+
+def test_files_of_an_earlier_latent_dimension_are_stale(tmp_path):
+    (tmp_path / "results/a/gaps").mkdir(parents=True)
+    (tmp_path / "results/a/samples").mkdir()
+    (tmp_path / "results/a/samples/manifold.png").write_bytes(b"")
+    (tmp_path / "results/a/samples/samples.png").write_bytes(b"")
+    stale = plan.stale_files("a", runs_of(a=5)["a"], root=tmp_path)
+    assert sorted(path.name for path in stale) == ["gaps", "manifold.png"]
+
+
+def test_a_planar_runs_files_are_never_stale(tmp_path):
+    (tmp_path / "results/a/gaps").mkdir(parents=True)
+    assert plan.stale_files("a", runs_of(a=2)["a"], root=tmp_path) == []

@@ -1,6 +1,7 @@
 """Config resolution (mnist_vae.runs.config), as a tool outside Snakemake would use it."""
 
 import copy
+import re
 import subprocess
 import sys
 
@@ -45,6 +46,23 @@ def test_the_schema_fills_every_default():
 def test_strings_from_the_command_line_are_read_as_the_declared_types():
     runs = resolve_runs(config(train={"epochs": "3", "seed": "7"}), SCHEMA)
     assert (runs["tiny"]["train"]["epochs"], runs["tiny"]["train"]["seed"]) == (3, 7)
+
+
+def test_a_number_in_exponent_notation_is_read_as_a_number():
+    runs = resolve_runs(config(inpainting={"svi": {"learning_rate": "1e-3"}}), SCHEMA)
+    assert runs["tiny"]["inpainting"]["svi"]["learning_rate"] == 0.001
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"train": {"epochs": "1e3"}}, "config.train.epochs: '1e3' is not of type 'integer'"),
+        ({"evaluate": {"quadrature": {"limit": "nan"}}}, "'nan' is not of type 'number'"),
+    ],
+)
+def test_exponent_notation_gives_no_integer_and_no_infinite_value(override, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_runs(config(**override), SCHEMA)
 
 
 def test_a_refused_value_is_a_config_error_naming_the_key():

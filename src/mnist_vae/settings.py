@@ -229,5 +229,8 @@ class OverTrainingSettings(GapFitSettings):
 
 
 @dataclass(frozen=True)
-class GapFigureSettings(FromConfig):
+class GapSummarySettings(FromConfig):
+    """The table, summary and figure gathered from the shards."""
+
+    images: int = 1000  # the first test images decomposed
     examples: int = from_key("figure_examples", 6)  # images of the largest gaps drawn

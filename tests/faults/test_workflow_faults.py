@@ -160,6 +160,49 @@ def test_a_truncated_model_fails_the_rules_that_read_it_in_one_line(finished, tm
     one_line_error(result, f"{RUN}/model.pt: not a complete PyTorch file")
 
 
+def test_a_shard_cut_short_fails_its_gathering_in_one_line_and_nothing_else_is_lost(
+    finished, tmp_path
+):
+    workdir = copy_of(finished, tmp_path / "w")
+    shards = sorted((workdir / RUN / "evaluate/shards").glob("*.csv"))
+    shard = next(path for path in shards if len(pd.read_csv(path)) > 1)
+    table = pd.read_csv(shard)
+    table.iloc[: len(table) // 2].to_csv(shard, index=False)
+    before = files_and_times(workdir / "results")
+    result = snakemake(workdir, "-f", f"{RUN}/metrics.json", check=False)
+    one_line_error(
+        result,
+        f"{RUN}/evaluate/shards/{shard.name}: holds {len(table) // 2} images where its shard "
+        f"has {len(table)}",
+    )
+    # the failed job's own outputs aside (Snakemake removes them), nothing has changed
+    failed_job = {workdir / RUN / "metrics.json", workdir / RUN / "test_per_image.csv"}
+    after = files_and_times(workdir / "results")
+    assert {path: time for path, time in before.items() if path not in failed_job} == {
+        path: time for path, time in after.items() if path not in failed_job
+    }
+
+
+def test_a_diverging_inpainting_fit_is_said_and_shown_on_the_metrics_page(finished, tmp_path):
+    workdir = copy_of(finished, tmp_path / "w")
+    diverging = "inpainting={svi: {learning_rate: 1e30}}"
+    result = snakemake(workdir, f"{RUN}/metrics.html", "--config", diverging)
+    assert re.search(
+        r"inpainting of run tiny: the SVI fit diverged for \d+ of 20 digits", result.stderr
+    )
+    page = (workdir / RUN / "metrics.html").read_text()
+    assert re.search(r"the SVI fit diverged for \d+, its rows are empty", page)
+
+
+def test_files_of_an_earlier_latent_dimension_are_removed_and_said(finished, tmp_path):
+    workdir = copy_of(finished, tmp_path / "w")
+    result = snakemake(workdir, "--config", "model={latent_dim: 3}")
+    assert f"removed {RUN}/gaps: made when run tiny had another latent dimension" in result.stderr
+    assert not (workdir / RUN / "gaps").exists()
+    assert not (workdir / RUN / "samples/manifold.png").exists()
+    assert (workdir / RUN / "latent/latent_scatter.png").exists()
+
+
 def test_a_truncated_binarized_file_fails_the_rules_that_read_it_in_one_line(finished, tmp_path):
     workdir = copy_of(finished, tmp_path / "w")
     data = workdir / "data/mnist/binarized-train300-test200-t0.5.npz"

@@ -11,7 +11,7 @@ import yaml
 PACKAGE_SOURCE = Path(str(workflow.current_basedir)).parents[1] / "src"
 sys.path.insert(0, str(PACKAGE_SOURCE))
 
-from mnist_vae.pipeline.sources import package_dependencies, put_first_for_jobs
+from mnist_vae.pipeline.sources import code_digest, package_dependencies, put_first_for_jobs
 
 put_first_for_jobs(PACKAGE_SOURCE)
 
@@ -121,10 +121,11 @@ def training_gpus(wildcards):
 
 
 def code(script):
-    """The package files `script` imports, so that editing one reruns the rules using it;
-    relative paths, so that a finished workspace moved elsewhere has nothing to rerun."""
-    base = Path(os.path.relpath(PACKAGE_SOURCE.parent))
-    return package_dependencies(base / "workflow" / "scripts" / script, base / "src")
+    """A digest of the package files `script` imports, as a param: editing one of them
+    reruns exactly the rules using it (Snakemake's code trigger sees the script alone), a
+    copy of the same code elsewhere reruns nothing, and no job lists two dozen modules."""
+    base = PACKAGE_SOURCE.parent
+    return code_digest(package_dependencies(base / "workflow" / "scripts" / script, base / "src"))
 
 
 def raw_mnist(directory):

@@ -1,7 +1,6 @@
 rule download_mnist:
     input:
         unpack(mnist_source_files),
-        code=code("download_mnist.py"),
     output:
         **raw_mnist(RAW_MNIST),
         manifest=f"{RAW_MNIST}/manifest.json",
@@ -16,6 +15,7 @@ rule download_mnist:
         mem_mb=500,
         runtime=10,
     params:
+        code=code("download_mnist.py"),
         settings=plan.rule_settings(config, "download_mnist"),
     script:
         "../scripts/download_mnist.py"
@@ -24,7 +24,6 @@ rule download_mnist:
 rule binarize:
     input:
         **raw_mnist(RAW_MNIST),
-        code=code("binarize.py"),
     output:
         data="data/mnist/binarized-{data_set}.npz",
     log:
@@ -38,6 +37,7 @@ rule binarize:
         mem_mb=500,
         runtime=5,
     params:
+        code=code("binarize.py"),
         settings=settings_of("binarize"),
     script:
         "../scripts/binarize.py"

@@ -2,7 +2,6 @@ rule evaluate_shard:
     input:
         model=rules.train.output.model,
         data=run_data,
-        code=code("evaluate_shard.py"),
     output:
         per_image="results/{run}/evaluate/shards/{scatteritem}.csv",
     log:
@@ -16,6 +15,7 @@ rule evaluate_shard:
         mem_mb=1000,
         runtime=minutes(30),
     params:
+        code=code("evaluate_shard.py"),
         settings=settings_of("evaluate_shard"),
     script:
         "../scripts/evaluate_shard.py"
@@ -26,7 +26,6 @@ rule evaluate:
         shards=gather.evaluate("results/{{run}}/evaluate/shards/{scatteritem}.csv"),
         model=rules.train.output.model,
         data=run_data,
-        code=code("evaluate.py"),
     output:
         metrics="results/{run}/metrics.json",
         per_image=report(
@@ -46,6 +45,7 @@ rule evaluate:
         mem_mb=1000,
         runtime=minutes(10),
     params:
+        code=code("evaluate.py"),
         settings=settings_of("evaluate"),
     script:
         "../scripts/evaluate.py"

@@ -3,7 +3,6 @@ rule gaps_shard:
         model=rules.train.output.model,
         data=run_data,
         per_image=rules.evaluate.output.per_image,
-        code=code("gaps_shard.py"),
     output:
         per_image="results/{run}/gaps/shards/{scatteritem}.csv",
     log:
@@ -17,6 +16,7 @@ rule gaps_shard:
         mem_mb=1000,
         runtime=minutes(15),
     params:
+        code=code("gaps_shard.py"),
         settings=settings_of("gaps_shard"),
     script:
         "../scripts/gaps_shard.py"
@@ -28,7 +28,6 @@ rule gaps:
         model=rules.train.output.model,
         data=run_data,
         per_image=rules.evaluate.output.per_image,
-        code=code("gaps.py"),
     output:
         summary="results/{run}/gaps/gaps.json",
         per_image="results/{run}/gaps/gaps_per_image.csv",
@@ -49,6 +48,7 @@ rule gaps:
         mem_mb=1000,
         runtime=5,
     params:
+        code=code("gaps.py"),
         settings=settings_of("gaps"),
     script:
         "../scripts/gaps.py"
@@ -59,7 +59,6 @@ rule gaps_over_training:
         snapshots=rules.train.output.snapshots,
         model=rules.train.output.model,
         data=run_data,
-        code=code("gaps_over_training.py"),
     output:
         table="results/{run}/gaps/over_training.csv",
         figure=report(
@@ -79,6 +78,7 @@ rule gaps_over_training:
         mem_mb=1000,
         runtime=minutes(20),
     params:
+        code=code("gaps_over_training.py"),
         settings=settings_of("gaps_over_training"),
     script:
         "../scripts/gaps_over_training.py"

@@ -2,7 +2,6 @@ rule inpainting_fit:
     input:
         model=rules.train.output.model,
         data=run_data,
-        code=code("inpainting_fit.py"),
     output:
         fit="results/{run}/inpainting/shards/{scatteritem}.npz",
     log:
@@ -16,6 +15,7 @@ rule inpainting_fit:
         mem_mb=1000,
         runtime=minutes(10),
     params:
+        code=code("inpainting_fit.py"),
         settings=settings_of("inpainting_fit"),
     script:
         "../scripts/inpainting_fit.py"
@@ -26,7 +26,6 @@ rule inpainting:
         shards=gather.inpainting("results/{{run}}/inpainting/shards/{scatteritem}.npz"),
         model=rules.train.output.model,
         data=run_data,
-        code=code("inpainting.py"),
     output:
         metrics="results/{run}/inpainting/inpainting_metrics.json",
         fit="results/{run}/inpainting/inpainting_fit.npz",
@@ -47,6 +46,7 @@ rule inpainting:
         mem_mb=1000,
         runtime=minutes(5),
     params:
+        code=code("inpainting.py"),
         settings=settings_of("inpainting"),
     script:
         "../scripts/inpainting.py"
@@ -57,7 +57,6 @@ rule inpainting_contours:
         fit=rules.inpainting.output.fit,
         model=rules.train.output.model,
         data=run_data,
-        code=code("inpainting_contours.py"),
     output:
         contours=report(
             "results/{run}/inpainting/contours.png",
@@ -76,6 +75,7 @@ rule inpainting_contours:
         mem_mb=1000,
         runtime=5,
     params:
+        code=code("inpainting_contours.py"),
         settings=settings_of("inpainting_contours"),
     script:
         "../scripts/inpainting_contours.py"

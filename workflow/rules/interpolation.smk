@@ -2,7 +2,6 @@ rule interpolation:
     input:
         model=rules.train.output.model,
         data=run_data,
-        code=code("interpolation.py"),
     output:
         figure=report(
             "results/{run}/interpolation/interpolation.png",
@@ -22,6 +21,7 @@ rule interpolation:
         mem_mb=1000,
         runtime=5,
     params:
+        code=code("interpolation.py"),
         settings=settings_of("interpolation"),
     script:
         "../scripts/interpolation.py"

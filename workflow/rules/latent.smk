@@ -2,7 +2,6 @@ rule latent_scatter:
     input:
         model=rules.train.output.model,
         data=run_data,
-        code=code("latent_scatter.py"),
     output:
         figure=report(
             "results/{run}/latent/latent_scatter.png",
@@ -22,6 +21,7 @@ rule latent_scatter:
         mem_mb=1000,
         runtime=5,
     params:
+        code=code("latent_scatter.py"),
         settings=settings_of("latent_scatter"),
     script:
         "../scripts/latent_scatter.py"

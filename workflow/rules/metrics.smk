@@ -4,7 +4,6 @@ rule metrics_page:
         inpainting=rules.inpainting.output.metrics,
         history=rules.train.output.history,
         gaps=gaps_of_planar_run,
-        code=code("metrics_page.py"),
     output:
         page=report(
             "results/{run}/metrics.html",
@@ -22,5 +21,7 @@ rule metrics_page:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        code=code("metrics_page.py"),
     script:
         "../scripts/metrics_page.py"

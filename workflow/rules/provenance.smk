@@ -1,7 +1,6 @@
 rule provenance:
     input:
         run_products,
-        code=code("provenance.py"),
     output:
         provenance="results/{run}/provenance.json",
     log:
@@ -15,6 +14,7 @@ rule provenance:
         mem_mb=500,
         runtime=5,
     params:
+        code=code("provenance.py"),
         settings=lambda wildcards: RUNS[wildcards.run],
         code_directory=os.path.relpath(PACKAGE_SOURCE.parent),
     script:

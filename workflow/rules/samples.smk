@@ -1,7 +1,6 @@
 rule samples:
     input:
         model=rules.train.output.model,
-        code=code("samples.py"),
     output:
         figure=report(
             "results/{run}/samples/samples.png",
@@ -21,6 +20,7 @@ rule samples:
         mem_mb=1000,
         runtime=5,
     params:
+        code=code("samples.py"),
         settings=settings_of("samples"),
     script:
         "../scripts/samples.py"
@@ -29,7 +29,6 @@ rule samples:
 rule manifold:
     input:
         model=rules.train.output.model,
-        code=code("manifold.py"),
     output:
         figure=report(
             "results/{run}/samples/manifold.png",
@@ -48,6 +47,7 @@ rule manifold:
         mem_mb=1000,
         runtime=5,
     params:
+        code=code("manifold.py"),
         settings=settings_of("manifold"),
     script:
         "../scripts/manifold.py"

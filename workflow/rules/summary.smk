@@ -3,7 +3,6 @@ rule summary:
         metrics=expand("results/{run}/metrics.json", run=summarised_runs()),
         inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=summarised_runs()),
         history=expand("results/{run}/history.csv", run=summarised_runs()),
-        code=code("summary.py"),
     output:
         table=report(
             "results/summary.csv",
@@ -40,6 +39,7 @@ rule summary:
         mem_mb=500,
         runtime=5,
     params:
+        code=code("summary.py"),
         # Only what tells the runs apart: a setting of one run that no other changes
         # does not rerun the summary.
         settings=distinguishing_settings({run: RUNS[run] for run in summarised_runs()}),

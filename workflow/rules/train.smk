@@ -1,7 +1,6 @@
 rule train:
     input:
         data=run_data,
-        code=code("train.py"),
     output:
         model="results/{run}/model.pt",
         history=report(
@@ -23,6 +22,7 @@ rule train:
         runtime=minutes(10),
         gpu=training_gpus,
     params:
+        code=code("train.py"),
         settings=settings_of("train"),
         # Not an output: Snakemake deletes the outputs of a killed job.
         checkpoint="results/{run}/train.checkpoint.pt",
@@ -33,7 +33,6 @@ rule train:
 rule plot_history:
     input:
         history=rules.train.output.history,
-        code=code("plot_history.py"),
     output:
         figure=report(
             "results/{run}/training_curves.png",
@@ -51,5 +50,7 @@ rule plot_history:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        code=code("plot_history.py"),
     script:
         "../scripts/plot_history.py"

@@ -7,6 +7,7 @@ from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
+from mnist_vae.pipeline.shards import gather_shards
 from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.settings import EvaluateSettings
 
@@ -16,9 +17,14 @@ with rule_logging(snakemake.log[0]):
     device = resolve_device(settings.device, "evaluate.device")
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
-    per_image = pd.concat(read_csv(path, ["image"]) for path in snakemake.input.shards).sort_values(
-        "image"
+    shards = gather_shards(
+        snakemake.input.shards,
+        lambda path: read_csv(path, ["image"]),
+        "image",
+        len(data["x_test"]),
+        settings.batch_size,
     )
+    per_image = pd.concat(shards).sort_values("image")
     train_values = train_elbo(vae, torch.from_numpy(data["x_train"]).float().to(device), settings)
     metrics, per_image = test_metrics(per_image, train_values, settings)
     per_image.insert(1, "label", data["y_test"][per_image["image"].to_numpy(int)])

@@ -1,20 +1,25 @@
+import functools
+
 import pandas as pd
 import torch
 
 from mnist_vae.analyses.gaps import GAP_COLUMNS, gap_panels, gap_summary
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
+from mnist_vae.pipeline.shards import gather_shards
 from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.plots import gaps_figure, save
-from mnist_vae.settings import GapFigureSettings
+from mnist_vae.settings import GapSummarySettings
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = GapFigureSettings.from_config(snakemake.params.settings)
-    shards = [read_csv(path, GAP_COLUMNS) for path in snakemake.input.shards]
+    settings = GapSummarySettings.from_config(snakemake.params.settings)
+    read = functools.partial(read_csv, columns=GAP_COLUMNS)
+    shards = gather_shards(snakemake.input.shards, read, "image", settings.images, IMAGE_CHUNK)
     table = pd.concat([shard for shard in shards if len(shard)], ignore_index=True)
     table = table.sort_values("image", ignore_index=True)
     evaluated = read_csv(snakemake.input.per_image, ["image", "label", "iwae"]).set_index("image")

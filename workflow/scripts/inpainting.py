@@ -1,12 +1,16 @@
+import logging
+
 import numpy as np
 import torch
 
 from mnist_vae.analyses.inpainting import completion, completion_metrics, exact_completion_metrics
 from mnist_vae.data.mnist import load_binarized
+from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.files import read_npz, write_json, write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
+from mnist_vae.pipeline.shards import gather_shards
 from mnist_vae.plots import completions_figure, save
 from mnist_vae.settings import CompletionSettings, is_planar
 
@@ -17,7 +21,9 @@ with rule_logging(snakemake.log[0]):
     data = load_binarized(snakemake.input.data)
     x = torch.from_numpy(data["x_test"][: settings.digits]).float()
     labels = data["y_test"][: settings.digits]
-    shards = [read_npz(path) for path in snakemake.input.shards]
+    shards = gather_shards(
+        snakemake.input.shards, read_npz, "digit", settings.digits, IMAGE_CHUNK, "digits"
+    )
     fit = {key: np.concatenate([s[key] for s in shards]) for key in shards[0] if key != "seconds"}
     metrics, bottom = completion_metrics(
         vae,
@@ -28,6 +34,14 @@ with rule_logging(snakemake.log[0]):
         settings.completion_samples,
     )
     metrics["fit_seconds"] = float(sum(s["seconds"] for s in shards))
+    if metrics["diverged_digits"]:
+        logging.warning(
+            "inpainting of run %s: the SVI fit diverged for %d of %d digits (non-finite ELBO "
+            "or q), so the SVI rows of its metrics are empty: lower inpainting.svi.learning_rate",
+            snakemake.wildcards.run,
+            metrics["diverged_digits"],
+            metrics["n_digits"],
+        )
     if is_planar(vae.latent_dim):
         grid = settings.quadrature
         metrics.update(exact_completion_metrics(vae, x[fit["digit"]], fit, grid))

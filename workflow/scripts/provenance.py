@@ -1,8 +1,20 @@
-from mnist_vae.pipeline.files import write_json
+import logging
+
+from mnist_vae.pipeline.files import remove, write_json
 from mnist_vae.pipeline.logs import rule_logging
+from mnist_vae.runs.plan import stale_files
 from mnist_vae.runs.provenance import provenance
 
 with rule_logging(snakemake.log[0]):
     params = snakemake.params
-    record = provenance(snakemake.wildcards.run, params.settings, params.code_directory)
+    run = snakemake.wildcards.run
+    for path in stale_files(run, params.settings):
+        remove(path)
+        logging.warning(
+            "removed %s: made when run %s had another latent dimension (now %d)",
+            path,
+            run,
+            params.settings["model"]["latent_dim"],
+        )
+    record = provenance(run, params.settings, params.code_directory)
     write_json(snakemake.output.provenance, record)

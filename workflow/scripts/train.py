@@ -5,7 +5,6 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import ModelSettings, build_vae, save_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, software_versions, start_torch
-from mnist_vae.pipeline.sources import code_digest
 from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.pipeline.torch_files import write_torch
 from mnist_vae.train import TrainSettings, remove_checkpoint, train
@@ -25,7 +24,7 @@ with rule_logging(snakemake.log[0]):
         torch.from_numpy(data["x_test"]).float().to(device),
         train_settings,
         checkpoint=snakemake.params.checkpoint,
-        code_digest=code_digest(snakemake.input.code),
+        code_digest=snakemake.params.code,
         snapshots=snapshots,
     )
     save_model(

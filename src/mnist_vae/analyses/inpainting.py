@@ -90,6 +90,15 @@ def fit_digits(vae, x, digits, settings: SVISettings):
     return {name: value.numpy() for name, value in arrays.items()}, seconds
 
 
+def diverged(fit):
+    """The digits whose fit ended with a non-finite ELBO or q (a learning rate too large).
+    fit: arrays of fit_digits -> (N,) bool"""
+    finite = np.isfinite(fit["elbo"])
+    for key in ("mu", "log_sigma"):
+        finite &= np.isfinite(fit[key]).all(axis=-1)
+    return ~finite
+
+
 def completion_metrics(vae, x, x_train, fit, seed, completion_samples):
     """Complete the bottom halves of the digits x from their fitted q (fit: arrays of
     fit_digits, in the order of x), and score the completions against two baselines: the
@@ -105,6 +114,7 @@ def completion_metrics(vae, x, x_train, fit, seed, completion_samples):
     }
     metrics = {
         "n_digits": len(x),
+        "diverged_digits": int(diverged(fit).sum()),
         "svi_elbo": summary(fit["elbo"]),
         "mean_restart_spread": float((restarts.max(1).values - restarts.min(1).values).mean()),
         **{

@@ -12,6 +12,7 @@ import errno
 import json
 import math
 import os
+import shutil
 import zipfile
 import zlib
 from pathlib import Path
@@ -102,3 +103,12 @@ def read_npz(path, keys=None):
         raise DataError(f"{path}: no array {e}") from None
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as e:
         raise DataError(f"{path}: not a complete .npz file ({e})") from None
+
+
+def remove(path):
+    """Delete a file, or a folder with everything in it."""
+    path = Path(path)
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

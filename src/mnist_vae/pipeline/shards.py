@@ -1,4 +1,9 @@
-"""Splitting per-image work into shards, as Snakemake's scatter/gather names them."""
+"""Splitting per-image work into shards, as Snakemake's scatter/gather names them, and
+gathering them back."""
+
+from pathlib import Path
+
+from mnist_vae.errors import DataError
 
 
 def shard_number(scatteritem):
@@ -14,3 +19,24 @@ def shard_images(n_images, shard, n_shards, block_size):
     n_blocks = -(-n_images // block_size)
     first, last = ((shard - 1) * n_blocks) // n_shards, (shard * n_blocks) // n_shards
     return range(first * block_size, min(last * block_size, n_images))
+
+
+def gather_shards(paths, read, column, n_images, block_size, what="images"):
+    """The shards' parts in shard order, each checked to hold exactly the images it was
+    given (shard_images), so that a shard cut short or written for other settings is never
+    averaged in. paths: files named <i>-of-<n>.<ext>; read: path -> part;
+    column: where a part lists its images -> [part]; DataError naming the shard otherwise"""
+    parts = []
+    for path in paths:
+        shard, n_shards = shard_number(Path(path).name.split(".")[0])
+        given = shard_images(n_images, shard, n_shards, block_size)
+        part = read(path)
+        held = [int(image) for image in part[column]]
+        if held != list(given):
+            span = f"{given.start} to {given.stop - 1}" if len(given) else "none"
+            raise DataError(
+                f"{path}: holds {len(held)} {what} where its shard has {len(given)} "
+                f"({span}); delete it to have it rebuilt"
+            )
+        parts.append(part)
+    return parts

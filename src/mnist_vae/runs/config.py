@@ -7,6 +7,7 @@ no Snakemake workflow: a summary or compare tool resolves runs the same way."""
 import copy
 import functools
 import itertools
+import math
 from pathlib import Path
 
 import jsonschema
@@ -31,6 +32,20 @@ RUN_SECTIONS = (
 RAW_MNIST = "data/mnist/raw"
 
 
+def number_in(text):
+    """`text` as a finite float if it is one (1e30, which YAML 1.1 does not read as a
+    number), else `text` unchanged."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+def declared_types(schema_type):
+    return [schema_type] if isinstance(schema_type, str) else list(schema_type)
+
+
 def read_strings_as_declared_types(settings, validator):
     """Snakemake reads nested --config values as strings (train={epochs: 3} gives '3'):
     read such a string as YAML where the schema wants a number or boolean there."""
@@ -40,6 +55,8 @@ def read_strings_as_declared_types(settings, validator):
                 value = yaml.safe_load(error.instance)
             except yaml.YAMLError:
                 continue  # left a string, for the schema's one-line error
+            if isinstance(value, str) and "number" in declared_types(error.validator_value):
+                value = number_in(value)  # YAML 1.1 reads 1e30 as a string
             if jsonschema.Draft202012Validator({"type": error.validator_value}).is_valid(value):
                 *parents, key = error.path
                 parent = settings

@@ -19,8 +19,8 @@ from mnist_vae.settings import (
     ContourSettings,
     DownloadSettings,
     EvaluateSettings,
-    GapFigureSettings,
     GapSettings,
+    GapSummarySettings,
     InpaintingFitSettings,
     InterpolationSettings,
     LatentScatterSettings,
@@ -50,7 +50,7 @@ RULE_SETTINGS = {
     "inpainting_contours": {"inpainting": ContourSettings},
     "gaps_shard": {"gaps": GapSettings},
     "gaps_over_training": {"gaps": OverTrainingSettings},
-    "gaps": {"gaps": GapFigureSettings},
+    "gaps": {"gaps": GapSummarySettings},
 }
 
 
@@ -81,7 +81,7 @@ def products(run, settings):
         f"results/{run}/inpainting/inpainting_metrics.json",
         f"results/{run}/metrics.html",
     ]
-    if latent_dim(settings) >= 2:
+    if has_a_plane(latent_dim(settings)):
         outputs.append(f"results/{run}/latent/latent_scatter.png")
         outputs.append(f"results/{run}/inpainting/contours.png")
     if is_planar(latent_dim(settings)):
@@ -95,6 +95,30 @@ def gap_files(run, settings):
     if not is_planar(latent_dim(settings)):
         return []
     return [f"results/{run}/gaps/{name}" for name in ("gaps.json", "over_training.csv")]
+
+
+def has_a_plane(latent_dim):
+    return latent_dim >= 2
+
+
+# What only runs of some latent dimensions have in results/<run>/, and which those are.
+DIMENSION_GATED = {
+    "samples/manifold.png": is_planar,
+    "gaps": is_planar,
+    "latent": has_a_plane,
+    "inpainting/contours.png": has_a_plane,
+}
+
+
+def stale_files(run, settings, root="."):
+    """What results/<run>/ holds from an earlier latent dimension that the run's present one
+    does not produce (a manifold or gap split after Dz changed from 2, say). -> [Path]"""
+    folder = Path(root) / "results" / run
+    return [
+        folder / name
+        for name, produced in DIMENSION_GATED.items()
+        if not produced(latent_dim(settings)) and (folder / name).exists()
+    ]
 
 
 def run_outputs(run, settings):

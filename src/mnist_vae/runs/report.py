@@ -160,6 +160,15 @@ def gaps_over_training_table(table):
     return pd.DataFrame(columns)
 
 
+def inpainting_title(inpainting):
+    """The inpainting section's heading, saying how many fits diverged, if any."""
+    title = f"Inpainting the bottom half ({inpainting['n_digits']} test digits)"
+    diverged = inpainting.get("diverged_digits", 0)
+    if diverged:
+        title += f": the SVI fit diverged for {diverged}, its rows are empty"
+    return title
+
+
 def run_metrics_page(run, metrics, inpainting, history, gaps=None, over_training=None):
     """One run's numbers as an HTML page; gaps: gaps.json and over_training:
     over_training.csv's table, where the run has them. -> str"""
@@ -181,9 +190,7 @@ def run_metrics_page(run, metrics, inpainting, history, gaps=None, over_training
             if over_training is not None
             else {}
         ),
-        f"Inpainting the bottom half ({inpainting['n_digits']} test digits)": inpainting_table(
-            inpainting
-        ),
+        inpainting_title(inpainting): inpainting_table(inpainting),
     }
     if "exact" in inpainting:
         sections["The fitted q against the exact posterior given the top half"] = (

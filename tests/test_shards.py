@@ -1,0 +1,49 @@
+"""Per-image work split into shards and gathered back, each shard checked whole."""
+
+import pandas as pd
+import pytest
+
+from mnist_vae.errors import DataError
+from mnist_vae.pipeline.shards import gather_shards, shard_images
+
+
+def write_shards(directory, n_images, n_shards, block_size):
+    paths = []
+    for shard in range(1, n_shards + 1):
+        path = directory / f"{shard}-of-{n_shards}.csv"
+        images = shard_images(n_images, shard, n_shards, block_size)
+        pd.DataFrame({"image": list(images)}).to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
+def test_shards_cover_every_image_once_in_whole_blocks():
+    shards = [shard_images(250, shard, 4, 50) for shard in range(1, 5)]
+    assert [image for shard in shards for image in shard] == list(range(250))
+    assert all(shard.start % 50 == 0 for shard in shards)
+
+
+def test_more_shards_than_blocks_leaves_some_empty():
+    assert [len(shard_images(100, shard, 3, 50)) for shard in (1, 2, 3)] == [0, 50, 50]
+
+
+def test_gathering_gives_the_shards_in_order(tmp_path):
+    paths = write_shards(tmp_path, 120, 3, 20)
+    parts = gather_shards(paths, pd.read_csv, "image", 120, 20)
+    assert pd.concat(parts)["image"].tolist() == list(range(120))
+
+
+def test_a_shard_cut_short_is_refused_naming_it(tmp_path):
+    paths = write_shards(tmp_path, 120, 3, 20)
+    table = pd.read_csv(paths[1])
+    table.iloc[: len(table) // 2].to_csv(paths[1], index=False)
+    with pytest.raises(
+        DataError, match=r"2-of-3.csv: holds 20 images where its shard has 40 \(40 to 79\)"
+    ):
+        gather_shards(paths, pd.read_csv, "image", 120, 20)
+
+
+def test_a_shard_of_other_settings_is_refused(tmp_path):
+    paths = write_shards(tmp_path, 120, 3, 20)
+    with pytest.raises(DataError, match="1-of-3.csv"):
+        gather_shards(paths, pd.read_csv, "image", 100, 20)
