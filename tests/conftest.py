@@ -1,59 +1,18 @@
+"""The tests' fixtures; what they share besides is in helpers.py."""
+
 import functools
-import gzip
 import http.server
-import shutil
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from helpers import mnist_tensor, write_idx
 
-from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES, binarized_split
+from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings, TrainSettings
 from mnist_vae.train import train
-
-REPO = Path(__file__).resolve().parents[1]
-MNIST = REPO / "resources" / "mnist"
-WORKFLOW_FILES = ("Snakefile", "environment.yml", "profiles", "workflow", "src", "resources")
-TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
-# Every rule that runs a job, in the order data flows; `all` only collects.
-RULES = (
-    "download_mnist",
-    "binarize",
-    "train",
-    "plot_history",
-    "evaluate_shard",
-    "evaluate",
-    "gaps_shard",
-    "gaps",
-    "gaps_over_training",
-    "samples",
-    "manifold",
-    "latent_scatter",
-    "interpolation",
-    "inpainting_fit",
-    "inpainting",
-    "inpainting_contours",
-    "metrics_page",
-    "summary",
-    "provenance",
-)
-
-
-def idx_bytes(magic, array):
-    """The IDX encoding of a uint8 array: magic, big-endian dimensions, then the bytes."""
-    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
-
-
-def write_idx(path, magic, array):
-    with gzip.open(path, "wb") as f:
-        f.write(idx_bytes(magic, array))
-    return path
 
 
 @pytest.fixture
@@ -91,13 +50,6 @@ def serve(tmp_path):
         server.server_close()
 
 
-def mnist_tensor(split, n):
-    x, _ = binarized_split(
-        MNIST / MNIST_FILES[f"{split}_images"], MNIST / MNIST_FILES[f"{split}_labels"], n, 0.5
-    )
-    return torch.from_numpy(x).float()
-
-
 @pytest.fixture(scope="session")
 def test_images():
     """The first 100 real binarized test digits. -> (100, 784)"""
@@ -111,41 +63,3 @@ def trained_vae():
     vae = build_vae(ModelSettings(latent_dim=2, hidden_dim=200), seed=0)
     train(vae, mnist_tensor("train", 1000), mnist_tensor("test", 100), TrainSettings(epochs=15))
     return vae.eval()
-
-
-def copy_workflow(destination):
-    """The files a workflow run needs, copied into `destination`, with the tiny config as
-    its config.yaml (as the catalog's .test directories do). -> destination"""
-    for name in WORKFLOW_FILES:
-        source = REPO / name
-        target = destination / name
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    shutil.copy2(TINY_CONFIG, destination / "config.yaml")
-    return destination
-
-
-def snakemake(workdir, *args, check=True, timeout=600, cores=("--cores", "2")):
-    """Run the real snakemake CLI in `workdir`. -> CompletedProcess"""
-    command = [sys.executable, "-m", "snakemake", *cores, *args]
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def planned_jobs(workdir, *args):
-    """Rules a dry run would execute, with their counts. -> {rule: count}"""
-    output = snakemake(workdir, "--dry-run", "--quiet", "rules", *args).stdout
-    jobs = {}
-    in_table = False
-    for line in output.splitlines():
-        fields = line.split()
-        if fields[:2] == ["job", "count"]:
-            in_table = True
-        elif in_table and len(fields) == 2 and fields[1].isdigit() and fields[0] != "total":
-            jobs[fields[0]] = int(fields[1])
-    return jobs

@@ -4,14 +4,8 @@ import pytest
 import torch
 
 from mnist_vae.densities import log_likelihood
-from mnist_vae.inference.bounds import (
-    _log_mean_exp,
-    elbo,
-    iwae_bound,
-    log_likelihood_of_draws,
-    log_marginal_prior_sampling,
-    sample_diag_gaussian,
-)
+from mnist_vae.inference.bounds import elbo, log_likelihood_of_draws, sample_diag_gaussian
+from mnist_vae.inference.reference import _log_mean_exp, iwae_bound, log_marginal_prior_sampling
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings
 

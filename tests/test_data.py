@@ -2,7 +2,7 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import idx_bytes, write_idx
+from helpers import idx_bytes, write_idx
 
 from mnist_vae.data.mnist import (
     IMAGE_MAGIC,
@@ -27,7 +27,7 @@ def test_reads_images_and_labels_as_written(tmp_path):
 
 
 def test_the_shipped_copy_has_ten_thousand_digits_per_split():
-    from conftest import MNIST
+    from helpers import MNIST
 
     summary = verify_mnist(MNIST)
     assert {entry["count"] for entry in summary.values()} == {10_000}

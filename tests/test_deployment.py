@@ -4,9 +4,9 @@ from a checkout whose package differs from the one the environment installed."""
 import re
 
 import pytest
-from conftest import TINY_CONFIG, copy_workflow, snakemake
+from helpers import TINY_CONFIG, copy_workflow, snakemake
 
-from mnist_vae.pipeline.torch_files import read_torch
+from mnist_vae.storage.torch_files import read_torch
 
 pytestmark = pytest.mark.workflow
 

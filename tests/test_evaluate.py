@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from mnist_vae.evaluate import bounds_per_image, evaluate_shard
-from mnist_vae.inference.bounds import elbo_terms, iwae_bound
+from mnist_vae.inference.bounds import elbo_terms
+from mnist_vae.inference.reference import iwae_bound
 from mnist_vae.inference.streams import EVALUATE_TEST
 from mnist_vae.pipeline.shards import shard_images, shard_number
 from mnist_vae.settings import EvaluateSettings, QuadratureGrid

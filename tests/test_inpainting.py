@@ -114,7 +114,7 @@ def test_pixel_accuracy_counts_thresholded_agreement():
 
 
 def test_inpainting_beats_the_pixel_mean_baseline(trained_vae, test_images):
-    from conftest import mnist_tensor
+    from helpers import mnist_tensor
 
     x = test_images[:40]
     fit, _ = fit_digits(trained_vae, x, range(40), FAST)

@@ -2,7 +2,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import REPO
+from helpers import REPO
 
 from mnist_vae.pipeline.logs import interruption
 

@@ -1,7 +1,7 @@
 import re
 
 import yaml
-from conftest import REPO
+from helpers import REPO
 
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)$")
 

@@ -1,7 +1,7 @@
 """What the workflow builds for each run, decided without Snakemake (mnist_vae.runs.plan)."""
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 from mnist_vae.runs import plan
 from mnist_vae.runs.config import resolve_runs

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from mnist_vae.plots import training_curves_figure
+from mnist_vae.report.training_curves import training_curves_figure
 
 
 def history(log_px):

@@ -2,7 +2,6 @@ import math
 
 import torch
 
-from mnist_vae.inference.bounds import iwae_bound, log_marginal_prior_sampling
 from mnist_vae.inference.quadrature import (
     every_other_node,
     latent_grid,
@@ -10,6 +9,7 @@ from mnist_vae.inference.quadrature import (
     log_marginal_quadrature,
     posterior_predictive,
 )
+from mnist_vae.inference.reference import iwae_bound, log_marginal_prior_sampling
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings
 

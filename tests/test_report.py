@@ -9,7 +9,7 @@ import shutil
 import zipfile
 
 import pytest
-from conftest import REPO, copy_workflow, snakemake
+from helpers import REPO, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 

@@ -1,8 +1,8 @@
-"""The numbers of the report as HTML tables (mnist_vae.runs.report)."""
+"""The numbers of the report as HTML tables (mnist_vae.report.pages)."""
 
 import pandas as pd
 
-from mnist_vae.runs.report import (
+from mnist_vae.report.pages import (
     gaps_over_training_table,
     headline_rows,
     percent,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import REPO, TINY_CONFIG
+from helpers import REPO, TINY_CONFIG
 
 from mnist_vae.errors import ConfigError, SettingError
 from mnist_vae.runs.config import (

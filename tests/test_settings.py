@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 import yaml
-from conftest import REPO
+from helpers import REPO
 
 from mnist_vae.errors import ConfigError
 from mnist_vae.runs.config import validated

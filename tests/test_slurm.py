@@ -10,7 +10,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO, RULES, copy_workflow, snakemake
+from helpers import REPO, RULES, copy_workflow, snakemake
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 DAEMONS = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo", "srun")

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import REPO
+from helpers import REPO
 
 from mnist_vae.pipeline.sources import code_digest, imported_modules, package_dependencies
 
@@ -33,7 +33,7 @@ def test_follows_imports_through_the_package(tmp_path):
         "inference/__init__.py",
         "inference/bounds.py",
         "densities.py",
-        "fast_math.py",
+        "inference/numerics.py",
     }
 
 
@@ -43,7 +43,7 @@ def test_training_and_evaluation_share_the_quadrature_but_not_the_evaluation_mod
     assert "evaluate.py" not in dependencies("train.py")
 
 
-def test_only_the_figure_scripts_depend_on_plotting():
+def test_only_the_figure_scripts_depend_on_drawing():
     figures = (
         "plot_history.py",
         "samples.py",
@@ -53,8 +53,13 @@ def test_only_the_figure_scripts_depend_on_plotting():
         "inpainting.py",
         "summary.py",
     )
-    assert all("plots.py" in dependencies(script) for script in figures)
-    assert all("plots.py" not in dependencies(script) for script in ("train.py", "evaluate.py"))
+    assert all("report/drawing.py" in dependencies(script) for script in figures)
+    assert all("report/drawing.py" not in dependencies(s) for s in ("train.py", "evaluate.py"))
+
+
+def test_each_figure_is_drawn_by_its_own_module():
+    assert "report/manifold.py" in dependencies("manifold.py")
+    assert "report/manifold.py" not in dependencies("samples.py")
 
 
 def test_only_the_download_depends_on_the_download_module():

@@ -2,7 +2,7 @@ import contextlib
 
 import pytest
 import torch
-from conftest import mnist_tensor
+from helpers import mnist_tensor
 
 import mnist_vae.train
 from mnist_vae.model import build_vae

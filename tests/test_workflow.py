@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import RULES, copy_workflow, planned_jobs, snakemake
+from helpers import RULES, copy_workflow, planned_jobs, snakemake
 
 from mnist_vae import products
 
@@ -363,11 +363,16 @@ def test_editing_a_module_of_a_subpackage_reruns_only_its_users(workdir):
     assert planned == set(AFTER_INPAINTING)
 
 
-def test_editing_the_plotting_module_reruns_only_the_rules_that_draw(workdir):
+def test_editing_the_shared_drawing_module_reruns_only_the_rules_that_draw(workdir):
     # and the metrics page, which reads the metrics that inpainting writes with its figures
-    with edited(workdir / "src/mnist_vae/plots.py"):
+    with edited(workdir / "src/mnist_vae/report/drawing.py"):
         planned = set(planned_jobs(workdir))
     assert planned == FIGURE_RULES | {"metrics_page", "provenance", "all"}
+
+
+def test_editing_one_figures_module_reruns_that_figure_only(workdir):
+    with edited(workdir / "src/mnist_vae/report/manifold.py"):
+        assert planned_jobs(workdir) == {"manifold": 1, "provenance": 1, "all": 1}
 
 
 def test_editing_the_densities_module_reruns_training_and_all_after_it(workdir):

@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.products import linear
 from mnist_vae.settings import ModelSettings
+from mnist_vae.storage.torch_files import read_torch, write_torch
 
 N_PIXELS = 28 * 28
 

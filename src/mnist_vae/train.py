@@ -17,8 +17,8 @@ from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.model import VAE, weights_finite
 from mnist_vae.pipeline.progress import progress
-from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import TrainSettings, is_planar
+from mnist_vae.storage.torch_files import read_torch, write_torch
 
 log = logging.getLogger(__name__)
 

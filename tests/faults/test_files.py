@@ -13,10 +13,10 @@ import torch
 from mnist_vae.data.mnist import load_binarized, save_binarized
 from mnist_vae.errors import DataError, OutputError
 from mnist_vae.model import build_vae, load_model, save_model
-from mnist_vae.pipeline.files import atomic_write, write_json
-from mnist_vae.pipeline.tables import read_csv
-from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import ModelSettings
+from mnist_vae.storage.files import atomic_write, write_json
+from mnist_vae.storage.tables import read_csv
+from mnist_vae.storage.torch_files import read_torch, write_torch
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ import math
 
 import pytest
 import torch
-from conftest import mnist_tensor
+from helpers import mnist_tensor
 from test_files import Payload
 
 import mnist_vae.train
 from mnist_vae.errors import DivergenceError
 from mnist_vae.model import build_vae
-from mnist_vae.pipeline.torch_files import read_torch, write_torch
 from mnist_vae.settings import ModelSettings, TrainSettings
+from mnist_vae.storage.torch_files import read_torch, write_torch
 from mnist_vae.train import train
 
 SETTINGS = TrainSettings(epochs=3, heldout_images=20)

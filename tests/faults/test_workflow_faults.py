@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import copy_workflow, snakemake
+from helpers import copy_workflow, snakemake
 
-from mnist_vae.pipeline.files import read_npz
-from mnist_vae.pipeline.torch_files import read_torch
+from mnist_vae.storage.files import read_npz
+from mnist_vae.storage.torch_files import read_torch
 
 pytestmark = pytest.mark.workflow
 

@@ -161,8 +161,8 @@ def final_outputs():
 
 def report_headline():
     """The headline numbers of the finished runs, for the report's description."""
-    from mnist_vae.pipeline.files import read_json
-    from mnist_vae.runs.report import headline_rows
+    from mnist_vae.storage.files import read_json
+    from mnist_vae.report.pages import headline_rows
 
     runs = plan.finished_runs(RUNS)
     if len(runs) < len(RUNS):

@@ -1,9 +1,9 @@
 from pathlib import Path
 
 from mnist_vae.data.download import fetch_mnist
-from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.settings import DownloadSettings
+from mnist_vae.storage.files import write_json
 
 with rule_logging(snakemake.log[0]):
     settings = DownloadSettings.from_config(snakemake.params.settings)

@@ -4,12 +4,12 @@ import torch
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.evaluate import test_metrics, train_elbo
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import gather_shards
-from mnist_vae.pipeline.tables import read_csv, write_csv
 from mnist_vae.settings import EvaluateSettings
+from mnist_vae.storage.files import write_json
+from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

@@ -6,8 +6,8 @@ from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import shard_number
-from mnist_vae.pipeline.tables import write_csv
 from mnist_vae.settings import EvaluateSettings
+from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

@@ -7,13 +7,14 @@ from mnist_vae.analyses.gaps import GAP_COLUMNS, gap_panels, gap_summary
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import gather_shards
-from mnist_vae.pipeline.tables import read_csv, write_csv
-from mnist_vae.plots import gaps_figure, save
+from mnist_vae.report.drawing import save
+from mnist_vae.report.gaps import gaps_figure
 from mnist_vae.settings import GapSummarySettings
+from mnist_vae.storage.files import write_json
+from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

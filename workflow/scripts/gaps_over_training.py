@@ -5,10 +5,11 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.pipeline.tables import write_csv
-from mnist_vae.pipeline.torch_files import read_torch
-from mnist_vae.plots import gaps_over_training_figure, save
+from mnist_vae.report.drawing import save
+from mnist_vae.report.gaps_over_training import gaps_over_training_figure
 from mnist_vae.settings import OverTrainingSettings
+from mnist_vae.storage.tables import write_csv
+from mnist_vae.storage.torch_files import read_torch
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

@@ -7,12 +7,13 @@ from mnist_vae.analyses.inpainting import completion, completion_metrics, exact_
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import read_npz, write_json, write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import gather_shards
-from mnist_vae.plots import completions_figure, save
+from mnist_vae.report.completions import completions_figure
+from mnist_vae.report.drawing import save
 from mnist_vae.settings import CompletionSettings, is_planar
+from mnist_vae.storage.files import read_npz, write_json, write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

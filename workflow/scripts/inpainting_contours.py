@@ -3,11 +3,12 @@ import torch
 from mnist_vae.analyses.inpainting import contour_panels
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import read_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.plots import contours_figure, save
+from mnist_vae.report.contours import contours_figure
+from mnist_vae.report.drawing import save
 from mnist_vae.settings import ContourSettings
+from mnist_vae.storage.files import read_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

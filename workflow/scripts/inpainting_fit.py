@@ -4,11 +4,11 @@ from mnist_vae.analyses.inpainting import fit_digits
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
 from mnist_vae.settings import InpaintingFitSettings
+from mnist_vae.storage.files import write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

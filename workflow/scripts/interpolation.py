@@ -3,11 +3,12 @@ import torch
 from mnist_vae.analyses.interpolation import interpolation_pairs, interpolation_path
 from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
-from mnist_vae.pipeline.files import write_npz
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.plots import interpolation_figure, save
+from mnist_vae.report.drawing import save
+from mnist_vae.report.interpolation import interpolation_figure
 from mnist_vae.settings import InterpolationSettings
+from mnist_vae.storage.files import write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

@@ -6,9 +6,10 @@ from mnist_vae.data.mnist import load_binarized
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.pipeline.tables import write_csv
-from mnist_vae.plots import latent_scatter_figure, save
+from mnist_vae.report.drawing import save
+from mnist_vae.report.latent_scatter import latent_scatter_figure
 from mnist_vae.settings import LatentScatterSettings
+from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)

@@ -3,7 +3,8 @@ from mnist_vae.errors import SettingError
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.plots import manifold_figure, save
+from mnist_vae.report.drawing import save
+from mnist_vae.report.manifold import manifold_figure
 from mnist_vae.settings import ManifoldSettings, is_planar
 
 with rule_logging(snakemake.log[0]):

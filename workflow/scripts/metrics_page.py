@@ -1,7 +1,7 @@
-from mnist_vae.pipeline.files import read_json, write_text
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.tables import read_csv
-from mnist_vae.runs.report import run_metrics_page
+from mnist_vae.report.pages import run_metrics_page
+from mnist_vae.storage.files import read_json, write_text
+from mnist_vae.storage.tables import read_csv
 
 with rule_logging(snakemake.log[0]):
     inputs = snakemake.input

@@ -1,6 +1,7 @@
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.tables import read_csv
-from mnist_vae.plots import save, training_curves_figure
+from mnist_vae.report.drawing import save
+from mnist_vae.report.training_curves import training_curves_figure
+from mnist_vae.storage.tables import read_csv
 
 HISTORY_COLUMNS = ("epoch", "train_elbo", "heldout_elbo", "heldout_log_px")
 

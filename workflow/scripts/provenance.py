@@ -1,9 +1,9 @@
 import logging
 
-from mnist_vae.pipeline.files import remove, write_json
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.runs.plan import stale_files
 from mnist_vae.runs.provenance import provenance
+from mnist_vae.storage.files import remove, write_json
 
 with rule_logging(snakemake.log[0]):
     params = snakemake.params

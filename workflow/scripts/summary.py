@@ -1,9 +1,10 @@
-from mnist_vae.pipeline.files import read_json, write_text
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.tables import read_csv, write_csv
-from mnist_vae.plots import latent_dimension_figure, runs_training_curves_figure, save
-from mnist_vae.runs.report import summary_page
+from mnist_vae.report.drawing import save
+from mnist_vae.report.pages import summary_page
+from mnist_vae.report.summary import latent_dimension_figure, runs_training_curves_figure
 from mnist_vae.runs.summary import by_latent_dimension, summary_table
+from mnist_vae.storage.files import read_json, write_text
+from mnist_vae.storage.tables import read_csv, write_csv
 
 METRICS = ("test.elbo.mean", "test.iwae.mean", "test.log_px_quadrature.mean")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mnist_vae.data.mnist import MNIST_FILES, file_digest, verify_mnist
 from mnist_vae.errors import DataError, DownloadError, OutputError
-from mnist_vae.pipeline.files import atomic_write
+from mnist_vae.storage.files import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.files import read_npz, write_npz
+from mnist_vae.storage.files import read_npz, write_npz
 
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension

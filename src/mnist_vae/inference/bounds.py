@@ -4,8 +4,8 @@ import math
 
 import torch
 
-from mnist_vae.densities import joint_log_density, log_likelihood, log_prior, log_q
-from mnist_vae.fast_math import fast_tanh, softplus_sum
+from mnist_vae.densities import log_likelihood, log_prior, log_q
+from mnist_vae.inference.numerics import fast_tanh, softplus_sum
 
 
 def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):
@@ -33,41 +33,6 @@ def elbo(x, vae, generator, n_samples=1):
     over n_samples draws (one in training, as in the paper). x: (B, 784) -> (B,)"""
     reconstruction, kl = elbo_terms(x, vae, generator, n_samples)
     return reconstruction - kl
-
-
-def _log_mean_exp(log_weights, k, chunk_size):
-    """log (1/k) sum_s exp(w_s) where log_weights(n) draws n fresh weights (n, B);
-    accumulated in float64 over chunks so memory stays bounded. -> (B,)"""
-    partial_sums = [
-        torch.logsumexp(log_weights(min(chunk_size, k - start)).double(), dim=0)
-        for start in range(0, k, chunk_size)
-    ]
-    return torch.logsumexp(torch.stack(partial_sums), dim=0) - math.log(k)
-
-
-def iwae_bound(x, vae, k, generator, chunk_size=500):
-    """Importance-weighted bound log (1/k) sum_s p(x, z_s) / q(z_s | x), z_s ~ q(z | x)
-    (Burda et al., 2015). x: (B, 784) -> (B,) float64"""
-    mu, log_sigma = vae.encoder(x)
-
-    def log_weights(n):
-        z = sample_diag_gaussian(mu, log_sigma, generator, n)
-        return joint_log_density(x, z, vae.decoder) - log_q(z, mu, log_sigma)
-
-    return _log_mean_exp(log_weights, k, chunk_size)
-
-
-def log_marginal_prior_sampling(x, decoder, n_samples, latent_dim, generator, chunk_size=500):
-    """Plain Monte Carlo log (1/n) sum_s p(x | z_s), z_s ~ p(z): unbiased for p(x),
-    consistent for log p(x), and independent of the encoder. x: (B, 784) -> (B,) float64"""
-
-    def log_weights(n):
-        z = torch.randn(
-            (n, x.shape[0], latent_dim), generator=generator, device=x.device, dtype=torch.float32
-        )
-        return log_likelihood(x, decoder(z))
-
-    return _log_mean_exp(log_weights, n_samples, chunk_size)
 
 
 def log_prior_minus_log_q(z, eps, log_sigma):

@@ -13,7 +13,7 @@ import math
 import torch
 
 from mnist_vae.densities import log_prior
-from mnist_vae.fast_math import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
+from mnist_vae.inference.numerics import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
 from mnist_vae.products import linear
 
 ALL = slice(None)

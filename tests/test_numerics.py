@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from mnist_vae.fast_math import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
+from mnist_vae.inference.numerics import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
 
 
 def test_fast_tanh_is_tanh_to_float32_precision_and_finite_far_out():

@@ -1,6 +1,6 @@
 """Time the batched SVI fit against fitting the same digits one at a time.
 
-    python tools/benchmark_inpainting.py results/assignment/model.pt --digits 50
+    python bench/batched_inpainting.py results/assignment/model.pt --digits 50
 
 Both fits see the same per-digit random streams, so they find the same q for each digit
 (the script checks); the ratio printed is baseline time / batched time.

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.files import atomic_write
+from mnist_vae.storage.files import atomic_write
 
 
 def write_csv(path, frame: pd.DataFrame, **options):

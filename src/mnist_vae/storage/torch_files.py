@@ -6,7 +6,7 @@ import pickle
 import torch
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.files import atomic_write
+from mnist_vae.storage.files import atomic_write
 
 
 def write_torch(path, data):

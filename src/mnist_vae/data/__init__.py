@@ -1,0 +1,1 @@
+"""MNIST: the IDX files fetched and checked, read and binarised."""
