@@ -29,27 +29,10 @@ include: "workflow/rules/gaps.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
-
-
-for line in plan.skip_messages(RUNS):
-    logger.info(line)
-
-if REPORTING:
-    # The workflow description's table of headline numbers (workflow/report/workflow.rst).
-    config["report_headline"] = report_headline()
+include: "workflow/rules/targets.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(),
-
-
-# One target per run: `snakemake run_<name>` builds that run and nothing else.
-for name in run_names():
-
-    rule:
-        name:
-            f"run_{name}"
-        input:
-            run_outputs(name),

@@ -61,6 +61,9 @@ refuse(config_file_refusal(RUNS))
 if workflow.is_main_process:
     refuse(plan.cuda_refusal(RUNS, workflow.local_exec))
 REPORTING = plan.reporting(sys.argv[1:])
+if workflow.is_main_process:
+    for line in plan.skip_messages(RUNS):
+        logger.info(line)
 # The binarized data sets the runs need, by name.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
 CORES_CAP = plan.cores_cap(workflow.cores, plan.available_cores(), workflow.local_exec)
@@ -170,3 +173,9 @@ def report_headline():
         logger.warning(f"The report leaves out the runs not finished: {unfinished}")
     metrics = {run: read_json(f"results/{run}/metrics.json") for run in runs}
     return headline_rows(metrics, {run: plan.latent_dim(RUNS[run]) for run in runs})
+
+
+if REPORTING:
+    # Snakemake renders the report's description (workflow/report/workflow.rst) with the
+    # config alone: its table of headline numbers can reach it no other way.
+    config["report_headline"] = report_headline()

@@ -1,0 +1,8 @@
+# One target per run: `snakemake run_<name>` builds that run and nothing else.
+for name in run_names():
+
+    rule:
+        name:
+            f"run_{name}"
+        input:
+            run_outputs(name),
