@@ -51,3 +51,15 @@ def test_a_checkout_runs_its_own_package_not_the_installed_one(tmp_path):
     snakemake(checkout, "--until", "train")
     saved = read_torch(checkout / "results/tiny/model.pt")
     assert saved["versions"]["mnist_vae"] == "0+this-checkout"
+
+
+def test_jobs_run_the_checkouts_package_whatever_pythonpath_holds(tmp_path, monkeypatch):
+    """As in a conda job, PYTHONPATH is not the workflow's to set: here it leads to
+    another package of the same name, which no job may import."""
+    decoy = tmp_path / "decoy/mnist_vae"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy mnist_vae was imported')\n")
+    monkeypatch.setenv("PYTHONPATH", str(decoy.parent))
+    checkout = copy_workflow(tmp_path / "checkout")
+    snakemake(checkout, "--until", "binarize")
+    assert (checkout / "data/mnist/binarized-train300-test200-t0.5.npz").exists()

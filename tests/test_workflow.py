@@ -14,6 +14,7 @@ import torch
 from helpers import RULES, copy_workflow, planned_jobs, snakemake
 
 from mnist_vae import products
+from mnist_vae.runs.plan import available_cores
 
 pytestmark = pytest.mark.workflow
 
@@ -330,7 +331,7 @@ def test_a_larger_latent_space_has_no_manifold(workdir):
 
 
 def test_jobs_never_use_more_cores_than_the_machine_has(workdir):
-    available = len(os.sched_getaffinity(0))
+    available = available_cores()
     asked = ("--cores", str(available + 2))
     result = snakemake(workdir, "--forcerun", "samples", "--until", "samples", cores=asked)
     output = result.stdout + result.stderr

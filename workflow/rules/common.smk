@@ -5,16 +5,13 @@ from pathlib import Path
 
 import yaml
 
-# The package of this checkout, wherever the environment's install of mnist_vae points:
-# for the imports below and for every job's script, so that the code that runs is the
-# code whose files the rules track.
+# The package of this checkout, wherever the environment's install of mnist_vae points,
+# for the imports below (every job's script does the same: scripts/mnist_vae_checkout.py),
+# so that the code that runs is the code whose files the rules track.
 PACKAGE_SOURCE = Path(str(workflow.current_basedir)).parents[1] / "src"
 sys.path.insert(0, str(PACKAGE_SOURCE))
 
-from mnist_vae.pipeline.sources import code_digest, package_dependencies, put_first_for_jobs
-
-put_first_for_jobs(PACKAGE_SOURCE)
-
+from mnist_vae.pipeline.sources import code_digest, package_dependencies
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.runs import plan

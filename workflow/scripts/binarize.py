@@ -1,5 +1,7 @@
 import logging
 
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
+
 from mnist_vae.data.mnist import binarized_split, save_binarized
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.settings import BinarizeSettings

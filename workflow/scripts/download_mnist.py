@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
+
 from mnist_vae.data.download import fetch_mnist
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.settings import DownloadSettings

@@ -1,5 +1,6 @@
 import functools
 
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
 import pandas as pd
 import torch
 

@@ -1,5 +1,6 @@
 import logging
 
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
 import numpy as np
 import torch
 

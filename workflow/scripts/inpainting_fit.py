@@ -1,3 +1,4 @@
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
 import torch
 
 from mnist_vae.analyses.inpainting import fit_digits

@@ -1,3 +1,4 @@
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
 import torch
 
 from mnist_vae.analyses.interpolation import interpolation_pairs, interpolation_path

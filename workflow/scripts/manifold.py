@@ -1,3 +1,5 @@
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
+
 from mnist_vae.analyses.generate import latent_manifold
 from mnist_vae.errors import SettingError
 from mnist_vae.model import load_model

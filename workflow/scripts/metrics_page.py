@@ -1,3 +1,5 @@
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
+
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.report.pages import run_metrics_page
 from mnist_vae.storage.files import read_json, write_text

@@ -1,3 +1,5 @@
+import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
+
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.report.drawing import save
 from mnist_vae.report.pages import summary_page

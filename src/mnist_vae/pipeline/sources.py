@@ -8,7 +8,6 @@ any of them rerun exactly the rules that use it.
 import ast
 import functools
 import hashlib
-import os
 from pathlib import Path
 
 PACKAGE = "mnist_vae"
@@ -60,10 +59,3 @@ def code_digest(paths):
     for path in paths:
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
-
-
-def put_first_for_jobs(source_root):
-    """Put `source_root` first on the PYTHONPATH that jobs started from this process
-    inherit, so their scripts import the package there and not another install of it."""
-    paths = [str(source_root), os.environ.get("PYTHONPATH", "")]
-    os.environ["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
