@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -77,3 +78,9 @@ def test_the_command_fails_in_one_line_on_a_missing_side(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: nope: not a results folder")
     assert "Traceback" not in result.stderr
+
+
+def test_the_console_script_is_installed_beside_the_interpreter():
+    script = Path(sys.executable).parent / "mnist-vae"
+    result = subprocess.run([str(script), "compare", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage: mnist-vae compare" in result.stdout

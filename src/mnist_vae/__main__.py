@@ -1,5 +1,5 @@
-"""python -m mnist_vae compare A B: the metrics that differ between two runs, results
-folders or git revisions."""
+"""mnist-vae compare A B (or python -m mnist_vae compare A B): the metrics that differ
+between two runs, results folders or git revisions."""
 
 import argparse
 import sys
@@ -9,7 +9,7 @@ from mnist_vae.runs.compare import diff_table, read_side, render
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m mnist_vae")
+    parser = argparse.ArgumentParser(prog="mnist-vae")
     commands = parser.add_subparsers(dest="command", required=True)
     compare = commands.add_parser(
         "compare", help="metrics that differ between two runs, folders or git revisions"
