@@ -4,7 +4,7 @@ import torch
 
 from mnist_vae import products
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.runs.provenance import products_backends, settings_hash
+from mnist_vae.runs.provenance import runtime_records, settings_hash
 
 SETTINGS = {"train": {"epochs": 3, "seed": 0}, "model": {"latent_dim": 2}}
 
@@ -20,7 +20,7 @@ def test_a_changed_setting_changes_the_hash():
     assert settings_hash(changed) != settings_hash(SETTINGS)
 
 
-def test_the_backend_a_job_logged_is_read_back_per_rule(tmp_path):
+def test_what_a_job_ran_on_is_read_back_from_its_log_per_rule(tmp_path):
     logs = tmp_path / "logs"
     (logs / "train").mkdir(parents=True)
     (logs / "evaluate_shard" / "run").mkdir(parents=True)
@@ -37,5 +37,10 @@ def test_the_backend_a_job_logged_is_read_back_per_rule(tmp_path):
             logger.removeHandler(handler)
             handler.close()
     (logs / "plot_history/run.log").write_text("figure drawn\n")
-    expected = products.backend()
-    assert products_backends(logs, "run") == {"train": expected, "evaluate_shard": expected}
+    records = runtime_records(logs, "run")
+    assert set(records) == {"train", "evaluate_shard"}
+    for record in records.values():
+        assert record["products"] == products.backend()
+        assert record["threads"] == torch.get_num_threads()
+        assert record["device"] == "cpu"
+        assert record["cpu"] == products.cpu_model()

@@ -6,6 +6,8 @@ import json
 import math
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -201,6 +203,28 @@ def test_provenance_records_the_gemm_each_torch_rule_computed_its_products_throu
     assert torch_rules <= set(record["products"])
     assert set(record["products"].values()) == {products.backend()}
     assert "plot_history" not in record["products"]  # draws figures, no products
+
+
+def test_provenance_records_the_settings_data_and_what_each_job_ran_on(workdir):
+    record = json.loads((workdir / RUN / "provenance.json").read_text())
+    assert record["settings"]["train"]["epochs"] == 2  # the tiny config's, resolved
+    assert "runs" not in record["settings"]
+    data = (workdir / BINARIZED).read_bytes()
+    assert record["data_sha256"] == hashlib.sha256(data).hexdigest()
+    assert record["jobs"]["train"] == {
+        "device": "cpu",
+        "threads": min(2, available_cores()),  # the rule's threads, --cores 2
+        "products": products.backend(),
+    }
+    assert record["machine"]["cpu"] == products.cpu_model()
+
+
+def test_a_run_folder_alone_gives_the_config_that_rebuilds_it_with_nothing_to_do(workdir):
+    command = [sys.executable, "-m", "mnist_vae", "config", f"{RUN}"]
+    config = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=True)
+    (workdir / "rebuilt.yaml").write_text(config.stdout)
+    planned = planned_jobs(workdir, "--replace-workflow-config", "--configfile", "rebuilt.yaml")
+    assert planned == {}
 
 
 def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):

@@ -1,11 +1,14 @@
-"""mnist-vae compare A B (or python -m mnist_vae compare A B): the metrics that differ
-between two runs, results folders or git revisions."""
+"""mnist-vae (or python -m mnist_vae): `compare A B`, what differs between two runs,
+results folders or git revisions; `config RUN`, the config that builds a run again."""
 
 import argparse
 import sys
 
+import yaml
+
 from mnist_vae.errors import InputError
 from mnist_vae.runs.compare import diff_table, read_side, render
+from mnist_vae.runs.rebuild import rebuild_config
 
 
 def main(argv=None):
@@ -18,13 +21,21 @@ def main(argv=None):
     compare.add_argument("new", help="the same, to compare with")
     compare.add_argument("--run", default="assignment", help="the run, for git revisions")
     compare.add_argument("--all", action="store_true", help="show unchanged metrics too")
+    compare.add_argument("--timings", action="store_true", help="show the rules' wall times")
     compare.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    config = commands.add_parser(
+        "config", help="the config that builds a run again, from its folder alone"
+    )
+    config.add_argument("run", help="a run name or its results folder")
     args = parser.parse_args(argv)
     try:
+        if args.command == "config":
+            sys.stdout.write(yaml.safe_dump(rebuild_config(args.run), sort_keys=False))
+            return
         old, new = (read_side(spec, args.run) for spec in (args.old, args.new))
     except InputError as e:
         sys.exit(f"error: {e}")
-    sys.stdout.write(render(diff_table(old, new, args.all), args.format))
+    sys.stdout.write(render(diff_table(old, new, args.all, args.timings), args.format))
 
 
 if __name__ == "__main__":

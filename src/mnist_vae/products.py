@@ -15,6 +15,7 @@ in float64 and under autograd every product is torch's own.
 import functools
 import logging
 import os
+import platform
 from pathlib import Path
 
 import torch
@@ -26,15 +27,25 @@ BACKENDS = ("onednn", "torch")
 SETTING = "MNIST_VAE_PRODUCTS"
 
 
-def cpu_vendor():
-    """The CPU's vendor string (GenuineIntel, AuthenticAMD, ...), or '' where unknown."""
+def cpuinfo(field):
+    """A field of Linux's /proc/cpuinfo for the first CPU, or '' where there is none."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("vendor_id"):
+            if line.split(":", 1)[0].strip() == field:
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return ""
+
+
+def cpu_vendor():
+    """The CPU's vendor string (GenuineIntel, AuthenticAMD, ...), or '' where unknown."""
+    return cpuinfo("vendor_id")
+
+
+def cpu_model():
+    """The CPU's model name, wherever the system says it."""
+    return cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def onednn_linear_available():

@@ -1,6 +1,7 @@
 rule provenance:
     input:
         run_products,
+        data=run_data,
     output:
         provenance="results/{run}/provenance.json",
     log:

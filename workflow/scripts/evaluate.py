@@ -13,9 +13,9 @@ from mnist_vae.storage.files import write_json
 from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
-    start_torch(snakemake.threads)
     settings = EvaluateSettings.from_config(snakemake.params.settings)
     device = resolve_device(settings.device, "evaluate.device")
+    start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
     shards = gather_shards(

@@ -11,9 +11,9 @@ from mnist_vae.settings import EvaluateSettings
 from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
-    start_torch(snakemake.threads)
     settings = EvaluateSettings.from_config(snakemake.params.settings)
     device = resolve_device(settings.device, "evaluate.device")
+    start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)
     x_test = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"]).float().to(device)
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)

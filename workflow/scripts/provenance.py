@@ -18,5 +18,5 @@ with rule_logging(snakemake.log[0]):
             run,
             params.settings["model"]["latent_dim"],
         )
-    record = provenance(run, params.settings, params.code_directory)
+    record = provenance(run, params.settings, params.code_directory, snakemake.input.data)
     write_json(snakemake.output.provenance, record)

@@ -11,11 +11,11 @@ from mnist_vae.storage.torch_files import write_torch
 from mnist_vae.train import TrainSettings, remove_checkpoint, train
 
 with rule_logging(snakemake.log[0]):
-    start_torch(snakemake.threads)
     settings = snakemake.params.settings
     model_settings = ModelSettings.from_config(settings["model"])
     train_settings = TrainSettings.from_config(settings["train"])
     device = resolve_device(train_settings.device, "train.device")
+    start_torch(snakemake.threads, device)
     data = load_binarized(snakemake.input.data)
     vae = build_vae(model_settings, train_settings.seed).to(device)
     snapshots = {}

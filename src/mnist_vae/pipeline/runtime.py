@@ -1,7 +1,9 @@
 """Where the computation runs, and what software it ran with."""
 
+import json
 import logging
 import platform
+import re
 
 import numpy as np
 import torch
@@ -11,8 +13,9 @@ from mnist_vae import products
 from mnist_vae.errors import SettingError
 
 log = logging.getLogger(__name__)
-# The line start_torch logs; runs.provenance reads the backend back from the rules' logs.
-PRODUCTS_LINE = "matrix products through"
+# The line start_torch logs for the machine's record; runs.provenance reads it back from
+# the rules' logs.
+RUNTIME_LINE = "runtime"
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -28,19 +31,43 @@ def resolve_device(name, setting="device"):
     return torch.device(name)
 
 
-def start_torch(threads):
-    """A job's torch: `threads` threads, and a line in its log saying which GEMM the
-    matrix products of the fast paths go through on this machine (mnist_vae.products)."""
+def torch_build():
+    """The BLAS and oneDNN that torch was built with, as torch.__config__ names them."""
+    shown = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=(\w+)", shown)
+    onednn = re.search(r"(?:MKL-DNN|oneDNN) (v[\d.]+)", shown)
+    return {"blas": blas.group(1) if blas else None, "onednn": onednn.group(1) if onednn else None}
+
+
+def runtime_record(threads, device):
+    """What a torch job ran on: device, threads, CPU, torch and its build, and the GEMM the
+    fast paths' matrix products go through (mnist_vae.products). -> dict"""
+    return {
+        "device": str(device),
+        "threads": threads,
+        "cpu": products.cpu_model(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch": str(torch.__version__),
+        **torch_build(),
+        "products": products.backend(),
+    }
+
+
+def start_torch(threads, device="cpu"):
+    """A job's torch: `threads` threads, and a line in its log saying what it runs on
+    (runtime_record), which runs.provenance gathers into the run's provenance.json."""
     torch.set_num_threads(threads)
+    record = runtime_record(threads, device)
     log.info(
-        "torch %s, %d threads, CPU %s %s; %s %s",
-        torch.__version__,
+        "torch %s on %s, %d threads, CPU %s (%s); matrix products through %s",
+        record["torch"],
+        record["device"],
         threads,
-        products.cpu_vendor() or "of unknown vendor",
-        torch.backends.cpu.get_cpu_capability(),
-        PRODUCTS_LINE,
-        products.backend(),
+        record["cpu"],
+        record["cpu_capability"],
+        record["products"],
     )
+    log.info("%s %s", RUNTIME_LINE, json.dumps(record))
 
 
 def software_versions():

@@ -1,6 +1,7 @@
-"""What changed between two runs, two results folders or two git revisions: every metric
-and every provenance entry (settings hash, seeds, versions, git revision, rule times)
-that differs, with old, new and delta, like `dvc metrics diff`. Imports no torch."""
+"""What changed between two runs, two results folders or two git revisions: every setting,
+metric and provenance entry (data, machine, versions, git revision; the rules' wall times
+on request) that differs, with old, new and delta, like `dvc metrics diff`. Imports no
+torch."""
 
 import json
 import math
@@ -62,11 +63,30 @@ def _delta(old, new):
     return new - old if numbers else None
 
 
-def diff_table(old, new, show_all=False):
+SETTINGS = "provenance.settings."
+TIMINGS = "provenance.rule_seconds."
+
+
+def shown_first(key):
+    """The order of a diff: settings (the cause), then metrics (the effect), then the rest
+    of the provenance."""
+    if key.startswith(SETTINGS):
+        return 0
+    return 2 if key.startswith("provenance.") else 1
+
+
+def diff_table(old, new, show_all=False, timings=False):
     """One row per key of either side whose value differs (every key with show_all):
-    key, old, new, delta (new - old where both are numbers). -> DataFrame sorted by key"""
+    key, old, new, delta (new - old where both are numbers); settings first, then metrics,
+    then the rest of the provenance, the rules' wall times only with `timings`.
+    -> DataFrame"""
     rows = []
-    for key in sorted(old.keys() | new.keys()):
+    keys = (
+        (old.keys() | new.keys())
+        if timings
+        else {key for key in old.keys() | new.keys() if not key.startswith(TIMINGS)}
+    )
+    for key in sorted(keys, key=lambda key: (shown_first(key), key)):
         a, b = old.get(key), new.get(key)
         same = a == b or (
             isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)

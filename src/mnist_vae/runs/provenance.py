@@ -1,7 +1,7 @@
 """Where a run's results came from: the code's git revision (and whether the tree had
-uncommitted changes), a hash of the run's resolved settings, its seeds, the software
-versions, the GEMM each rule's matrix products went through, and the wall time of each of
-its rules. Imports no torch."""
+uncommitted changes), the run's resolved settings and their hash, the data file's hash,
+its seeds, the machine and software, what each rule's jobs ran on (device, threads, the GEMM
+of the matrix products), and the wall time of each of its rules. Imports no torch."""
 
 import hashlib
 import json
@@ -15,6 +15,7 @@ import pandas as pd
 
 from mnist_vae.runs.summary import flatten
 
+RUNTIME = re.compile(r"runtime (\{.*\})$", re.MULTILINE)
 PACKAGES = ("torch", "numpy", "pandas", "matplotlib", "snakemake", "mnist-vae")
 
 
@@ -67,31 +68,61 @@ def rule_seconds(benchmarks, run):
     return seconds
 
 
-def products_backends(logs, run):
-    """The GEMM that each of the run's torch jobs computed its matrix products through, as
-    its log says (the line of mnist_vae.pipeline.runtime.start_torch): logs/<rule>/<run>.log,
-    or one per shard in logs/<rule>/<run>/. -> {rule: backend, shards' backends joined by ', '
-    where they differ}"""
+def runtime_records(logs, run):
+    """What each of the run's torch jobs ran on, as its log says (the runtime line of
+    mnist_vae.pipeline.runtime.start_torch): logs/<rule>/<run>.log, or one per shard in
+    logs/<rule>/<run>/. -> {rule: {key: value, the shards' values joined by ', ' where
+    they differ}}"""
     found = {}
     for rule in sorted(p for p in Path(logs).iterdir() if p.is_dir()):
-        backends = set()
+        records = []
         for log in [rule / f"{run}.log", *sorted((rule / run).glob("*.log"))]:
             if log.is_file():
-                backends.update(re.findall(r"matrix products through (\w+)", log.read_text()))
-        if backends:
-            found[rule.name] = ", ".join(sorted(backends))
+                records += [json.loads(m) for m in RUNTIME.findall(log.read_text())]
+        if records:
+            found[rule.name] = {
+                key: joined([record.get(key) for record in records]) for key in records[0]
+            }
     return found
 
 
-def provenance(run, settings, code_directory, benchmarks="benchmarks", logs="logs"):
-    """Everything above for one run, as a JSON-ready dict."""
+def joined(values):
+    distinct = list(dict.fromkeys(values))
+    return distinct[0] if len(distinct) == 1 else ", ".join(map(str, distinct))
+
+
+# What jobs ran on, by rule; what is the same for every job is the machine's.
+JOB_KEYS = ("device", "threads", "products")
+
+
+def file_hash(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def provenance(run, settings, code_directory, data, benchmarks="benchmarks", logs="logs"):
+    """Everything above for one run, as a JSON-ready dict: enough to rebuild it (its
+    settings, data and code) and to see what it ran on."""
+    records = runtime_records(logs, run)
+    machine = {
+        key: joined([record[key] for record in records.values()])
+        for key in next(iter(records.values()), {})
+        if key not in JOB_KEYS
+    }
     return {
         "run": run,
         "git": git_state(code_directory),
+        "settings": {key: value for key, value in settings.items() if key != "runs"},
         "settings_sha256": settings_hash(settings),
+        "data_sha256": file_hash(data),
         "seeds": {key: value for key, value in flatten(settings).items() if key.endswith("seed")},
         "devices": {section: settings[section]["device"] for section in ("train", "evaluate")},
+        "machine": {"platform": platform.platform(), **machine},
+        "jobs": {rule: {key: record[key] for key in JOB_KEYS} for rule, record in records.items()},
         "versions": versions(),
-        "products": products_backends(logs, run),
+        "products": {rule: record["products"] for rule, record in records.items()},
         "rule_seconds": rule_seconds(benchmarks, run),
     }
