@@ -16,6 +16,7 @@ from mnist_vae.runs.config import (
     resolve_runs,
     runs_changed_unasked,
     runs_named_in,
+    shipped_with_the_workflow,
     sweep_runs,
 )
 
@@ -150,3 +151,17 @@ def test_runs_changed_unasked_leaves_out_the_runs_asked_for():
     after = resolve_runs(config(train={"epochs": 5}, runs={"a": {}, "b": {}}), SCHEMA)
     changed = runs_changed_unasked(before, after, asked={"b"})
     assert changed == {"tiny": ["train.epochs"], "a": ["train.epochs"]}
+
+
+def test_data_missing_from_here_is_found_where_the_workflow_is(tmp_path, monkeypatch):
+    (tmp_path / "workflow/resources/mnist").mkdir(parents=True)
+    (tmp_path / "deploy").mkdir()
+    monkeypatch.chdir(tmp_path / "deploy")
+    found = shipped_with_the_workflow("resources/mnist", tmp_path / "workflow")
+    assert found == "../workflow/resources/mnist"
+
+
+def test_data_present_here_is_taken_from_here(tmp_path, monkeypatch):
+    (tmp_path / "resources/mnist").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert shipped_with_the_workflow("resources/mnist", "/elsewhere") == "resources/mnist"

@@ -20,7 +20,8 @@ from mnist_vae.runs.summary import distinguishing_settings
 
 
 def resolved(config):
-    return resolve_runs(config, workflow.source_path("../schemas/config.schema.yaml"))
+    schema = workflow.source_path("../schemas/config.schema.yaml")
+    return resolve_runs(config, schema, workflow_root=PACKAGE_SOURCE.parent)
 
 
 def refuse(message):

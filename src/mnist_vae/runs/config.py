@@ -8,6 +8,7 @@ import copy
 import functools
 import itertools
 import math
+import os
 from pathlib import Path
 
 import jsonschema
@@ -222,11 +223,29 @@ def source_directory(data):
     return data["local_dir"] if data["source"] == "local" else RAW_MNIST
 
 
-def resolve_runs(config, schema_path):
+def shipped_with_the_workflow(local_dir, workflow_root):
+    """`local_dir` as given when it exists from here, else the folder of that name in the
+    workflow's own directory if there is one (the MNIST copy the workflow ships, found when
+    the workflow is used as a module from elsewhere), as a relative path where possible."""
+    if workflow_root is None or Path(local_dir).is_absolute() or Path(local_dir).exists():
+        return local_dir
+    shipped = Path(workflow_root) / local_dir
+    if not shipped.is_dir():
+        return local_dir
+    try:
+        return os.path.relpath(shipped)
+    except ValueError:  # another drive, on Windows
+        return str(shipped)
+
+
+def resolve_runs(config, schema_path, workflow_root=None):
     """Validate `config` (defaults filled in place) and give the settings of every run:
     the shared sections with the run's overrides, validated and checked together and
-    against the images the source holds. -> {run name: settings}"""
+    against the images the source holds; a data.local_dir missing from here is looked for
+    in `workflow_root` (shipped_with_the_workflow). -> {run name: settings}"""
     validated(config, schema_path)
+    data = config["data"]
+    data["local_dir"] = shipped_with_the_workflow(data["local_dir"], workflow_root)
     shared = {section: config[section] for section in ("data", *RUN_SECTIONS)}
     runs = {
         name: validated(
