@@ -148,3 +148,15 @@ def test_files_of_an_earlier_latent_dimension_are_stale(tmp_path):
 def test_a_planar_runs_files_are_never_stale(tmp_path):
     (tmp_path / "results/a/gaps").mkdir(parents=True)
     assert plan.stale_files("a", runs_of(a=2)["a"], root=tmp_path) == []
+
+
+def test_gpu_jobs_run_one_at_a_time_on_this_machine():
+    assert plan.gpu_cap(local=True, given=None) == 1
+
+
+def test_gpu_jobs_follow_the_resources_given_on_the_command_line():
+    assert plan.gpu_cap(local=True, given=4) is None
+
+
+def test_gpu_jobs_on_a_cluster_are_not_limited_here():
+    assert plan.gpu_cap(local=False, given=None) is None

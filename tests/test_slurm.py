@@ -1,5 +1,5 @@
 """The same workflow on a real one-node SLURM cluster (tests/slurm/cluster.sh), through
-`snakemake --profile profiles/slurm`. Skipped where SLURM is not installed, unless
+`snakemake --profile profiles/slurm` with its site settings filled in for that cluster. Skipped where SLURM is not installed, unless
 MNIST_VAE_REQUIRE_SLURM=1 (as .ci/run sets), which turns the skip into a failure."""
 
 import json
@@ -10,9 +10,11 @@ import subprocess
 
 import pandas as pd
 import pytest
+import yaml
 from helpers import REPO, RULES, copy_workflow, snakemake
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
+SITE = REPO / "tests" / "slurm" / "site.yaml"
 DAEMONS = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo", "srun")
 # Poll job states every few seconds rather than the plugin's considerate default of 40.
 FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "2")
@@ -43,9 +45,21 @@ def cluster(tmp_path_factory):
     subprocess.run([CLUSTER, "stop", directory], check=True)
 
 
+def site_profile(workdir):
+    """profiles/slurm with its "Your site" filled in for the test cluster
+    (tests/slurm/site.yaml), as a user would. -> the profile's folder"""
+    profile = yaml.safe_load((workdir / "profiles/slurm/config.yaml").read_text())
+    profile.update(yaml.safe_load(SITE.read_text()))
+    folder = workdir / "profiles/slurm-site"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile))
+    return folder
+
+
 def on_slurm(workdir, *args, timeout=900):
+    profile = site_profile(workdir).relative_to(workdir)
     return snakemake(
-        workdir, "--profile", "profiles/slurm", *FAST_POLLING, *args, timeout=timeout, cores=()
+        workdir, "--profile", str(profile), *FAST_POLLING, *args, timeout=timeout, cores=()
     )
 
 

@@ -72,6 +72,10 @@ if CORES_CAP is not None:
     )
     # Snakemake has no public setting for the cores jobs may take at once but --cores.
     workflow.global_resources["_cores"] = CORES_CAP
+GPU_CAP = plan.gpu_cap(workflow.local_exec, workflow.global_resources.get("gpu"))
+if GPU_CAP is not None:
+    # The same (--resources gpu=N) written from here: local runs only, unlike a profile.
+    workflow.global_resources["gpu"] = GPU_CAP
 
 
 wildcard_constraints:
@@ -116,9 +120,14 @@ def minutes(first_attempt):
     return runtime
 
 
-def training_gpus(wildcards):
-    """One GPU for a run whose training asks for CUDA, else none."""
-    return int(RUNS[wildcards.run]["train"]["device"] == "cuda")
+def gpus(section):
+    """A resources function: one GPU for a run whose `section` (train, evaluate) asks for
+    CUDA, else none; the SLURM plugin turns it into --gpus=1."""
+
+    def resource(wildcards):
+        return int(RUNS[wildcards.run][section]["device"] == "cuda")
+
+    return resource
 
 
 def code(script):

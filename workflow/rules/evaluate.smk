@@ -14,6 +14,7 @@ rule evaluate_shard:
     resources:
         mem_mb=1000,
         runtime=minutes(30),
+        gpu=gpus("evaluate"),
     params:
         code=code("evaluate_shard.py"),
         settings=settings_of("evaluate_shard"),
@@ -44,6 +45,7 @@ rule evaluate:
     resources:
         mem_mb=1000,
         runtime=minutes(10),
+        gpu=gpus("evaluate"),
     params:
         code=code("evaluate.py"),
         settings=settings_of("evaluate"),

@@ -20,7 +20,7 @@ rule train:
     resources:
         mem_mb=1000,
         runtime=minutes(10),
-        gpu=training_gpus,
+        gpu=gpus("train"),
     params:
         code=code("train.py"),
         settings=settings_of("train"),

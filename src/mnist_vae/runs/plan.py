@@ -205,6 +205,13 @@ def cores_cap(requested, available, local):
     return None
 
 
+def gpu_cap(local, given):
+    """How many GPU jobs may run at once: one where jobs run on this machine (one GPU, as
+    most have) unless --resources gpu=N says otherwise; on a cluster each job gets its own
+    GPU from the scheduler, so None (no limit)."""
+    return 1 if local and given is None else None
+
+
 def config_file_refusal(own, given, command_line, runs, resolve):
     """Snakemake merges `--configfile my.yaml` into the workflow's own config file, so
     my.yaml's shared settings would also change the runs of the own file and silently
