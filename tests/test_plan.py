@@ -1,5 +1,7 @@
 """What the workflow builds for each run, decided without Snakemake (mnist_vae.runs.plan)."""
 
+import json
+
 import pytest
 from helpers import REPO
 
@@ -160,3 +162,26 @@ def test_gpu_jobs_follow_the_resources_given_on_the_command_line():
 
 def test_gpu_jobs_on_a_cluster_are_not_limited_here():
     assert plan.gpu_cap(local=False, given=None) is None
+
+
+def finished_folder(root, name, provenance):
+    folder = root / "results" / name
+    (folder / "inpainting").mkdir(parents=True)
+    for file in plan.SUMMARISED_FILES:
+        (folder / file).write_text("{}")
+    (folder / "provenance.json").write_text(json.dumps(provenance))
+
+
+def test_runs_other_configs_left_in_results_are_found_with_their_config(tmp_path):
+    settings = {"model": {"latent_dim": 2}}
+    finished_folder(tmp_path, "old", {"settings": settings, "config_files": ["old.yaml"]})
+    finished_folder(tmp_path, "mine", {"settings": settings})
+    found = plan.runs_in_folders(exclude={"mine"}, root=tmp_path)
+    assert found == {"old": {"settings": settings, "config_files": ["old.yaml"]}}
+
+
+def test_folders_without_recorded_settings_or_unfinished_are_left_out(tmp_path):
+    finished_folder(tmp_path, "older", {"run": "older"})
+    (tmp_path / "results/half").mkdir(parents=True)
+    (tmp_path / "results/half/provenance.json").write_text('{"settings": {}}')
+    assert plan.runs_in_folders(root=tmp_path) == {}

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -225,6 +226,21 @@ def test_a_run_folder_alone_gives_the_config_that_rebuilds_it_with_nothing_to_do
     (workdir / "rebuilt.yaml").write_text(config.stdout)
     planned = planned_jobs(workdir, "--replace-workflow-config", "--configfile", "rebuilt.yaml")
     assert planned == {}
+
+
+def test_the_summary_gathers_runs_other_configs_left_in_results(workdir, tmp_path):
+    copy = tmp_path / "w"
+    shutil.copytree(workdir, copy, symlinks=True)
+    shutil.copytree(copy / RUN, copy / "results/earlier")  # as another config would leave it
+    provenance = json.loads((copy / "results/earlier/provenance.json").read_text())
+    provenance["config_files"] = ["config/earlier.yaml"]
+    (copy / "results/earlier/provenance.json").write_text(json.dumps(provenance))
+    snakemake(copy, "results/summary.csv")
+    table = pd.read_csv(copy / "results/summary.csv").set_index("run")
+    assert table.loc["earlier", "config"] == "config/earlier.yaml"
+    assert table.loc["tiny", "config"] == "config.yaml"
+    assert table.loc["earlier", "test.elbo.mean"] == table.loc["tiny", "test.elbo.mean"]
+    assert "gaps.amortization_gap.mean" in table
 
 
 def test_history_records_heldout_log_px_for_two_latent_dimensions(workdir):

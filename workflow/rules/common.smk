@@ -165,6 +165,28 @@ def summarised_runs():
     return plan.summarised_runs(RUNS, REPORTING)
 
 
+# The config files this snakemake merged, recorded with each run and in the summary.
+CONFIG_FILES = [os.path.relpath(path) for path in workflow.configfiles]
+# Every run the summary covers: this config's, and those other configs left in results/.
+SUMMARY_RUNS = {
+    **{
+        run: {"settings": RUNS[run], "config_files": CONFIG_FILES}
+        for run in summarised_runs()
+    },
+    **plan.runs_in_folders(exclude=RUNS),
+}
+
+
+def summary_gaps():
+    """The gap split of the summarised runs that have one."""
+    return [
+        path
+        for run, record in SUMMARY_RUNS.items()
+        for path in plan.gap_files(run, record["settings"])
+        if path.endswith("gaps.json")
+    ]
+
+
 def final_outputs():
     return plan.final_outputs(RUNS, REPORTING)
 

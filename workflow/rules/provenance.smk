@@ -18,5 +18,6 @@ rule provenance:
         code=code("provenance.py"),
         settings=lambda wildcards: RUNS[wildcards.run],
         code_directory=os.path.relpath(PACKAGE_SOURCE.parent),
+        config_files=CONFIG_FILES,
     script:
         "../scripts/provenance.py"

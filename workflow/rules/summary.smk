@@ -1,8 +1,9 @@
 rule summary:
     input:
-        metrics=expand("results/{run}/metrics.json", run=summarised_runs()),
-        inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=summarised_runs()),
-        history=expand("results/{run}/history.csv", run=summarised_runs()),
+        metrics=expand("results/{run}/metrics.json", run=SUMMARY_RUNS),
+        inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=SUMMARY_RUNS),
+        history=expand("results/{run}/history.csv", run=SUMMARY_RUNS),
+        gaps=summary_gaps(),
     output:
         table=report(
             "results/summary.csv",
@@ -42,6 +43,9 @@ rule summary:
         code=code("summary.py"),
         # Only what tells the runs apart: a setting of one run that no other changes
         # does not rerun the summary.
-        settings=distinguishing_settings({run: RUNS[run] for run in summarised_runs()}),
+        settings=distinguishing_settings(
+            {run: record["settings"] for run, record in SUMMARY_RUNS.items()}
+        ),
+        config={run: " ".join(record["config_files"]) for run, record in SUMMARY_RUNS.items()},
     script:
         "../scripts/summary.py"

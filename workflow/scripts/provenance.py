@@ -18,5 +18,7 @@ with rule_logging(snakemake.log[0]):
             run,
             params.settings["model"]["latent_dim"],
         )
-    record = provenance(run, params.settings, params.code_directory, snakemake.input.data)
+    record = provenance(
+        run, params.settings, params.code_directory, snakemake.input.data, params.config_files
+    )
     write_json(snakemake.output.provenance, record)

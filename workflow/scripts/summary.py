@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
 
 from mnist_vae.pipeline.logs import rule_logging
@@ -12,11 +14,14 @@ METRICS = ("test.elbo.mean", "test.iwae.mean", "test.log_px_quadrature.mean")
 
 with rule_logging(snakemake.log[0]):
     inputs, params = snakemake.input, snakemake.params
+    gaps = {Path(path).parents[1].name: read_json(path) for path in inputs.gaps}
     runs = {
         name: {
+            "config": params.config[name],
             "settings": settings,
             "metrics": read_json(inputs.metrics[i]),
             "inpainting": read_json(inputs.inpainting[i]),
+            "gaps": gaps.get(name),
             "history": read_csv(inputs.history[i], ["epoch", "heldout_elbo", "seconds"]),
         }
         for i, (name, settings) in enumerate(params.settings.items())

@@ -6,13 +6,14 @@ jobs may use. The Snakefile and workflow/rules/common.smk call these; tests call
 directly. Imports no torch."""
 
 import copy
+import json
 import os
 from pathlib import Path
 
 from snakemake.utils import update_config
 
 from mnist_vae.errors import SettingError
-from mnist_vae.runs.config import runs_changed_unasked, runs_named_in
+from mnist_vae.runs.config import RESERVED_NAMES, runs_changed_unasked, runs_named_in
 from mnist_vae.settings import (
     BinarizeSettings,
     CompletionSettings,
@@ -148,6 +149,33 @@ def summarised_runs(runs, reporting, root="."):
     """The runs the summary and the default target cover: every run, but in a report only
     the finished ones, so that a report can be made while some runs are unbuilt."""
     return finished_runs(runs, root) if reporting else list(runs)
+
+
+# What a finished run folder must hold to be summarised.
+SUMMARISED_FILES = ("metrics.json", "inpainting/inpainting_metrics.json", "history.csv")
+
+
+def runs_in_folders(exclude=(), root="."):
+    """The finished runs under results/ that other configs built: each folder whose
+    provenance.json records the run's settings and which holds SUMMARISED_FILES.
+    -> {run: {"settings": its settings, "config_files": the config files it was built with}}"""
+    found = {}
+    for path in sorted((Path(root) / "results").glob("*/provenance.json")):
+        folder = path.parent
+        if folder.name in exclude or folder.name in RESERVED_NAMES:
+            continue
+        if not all((folder / name).is_file() for name in SUMMARISED_FILES):
+            continue
+        try:
+            record = json.loads(path.read_text())
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("settings"), dict):
+            found[folder.name] = {
+                "settings": record["settings"],
+                "config_files": record.get("config_files", []),
+            }
+    return found
 
 
 def final_outputs(runs, reporting, root="."):

@@ -103,7 +103,9 @@ def file_hash(path):
     return digest.hexdigest()
 
 
-def provenance(run, settings, code_directory, data, benchmarks="benchmarks", logs="logs"):
+def provenance(
+    run, settings, code_directory, data, config_files=(), benchmarks="benchmarks", logs="logs"
+):
     """Everything above for one run, as a JSON-ready dict: enough to rebuild it (its
     settings, data and code) and to see what it ran on."""
     records = runtime_records(logs, run)
@@ -116,6 +118,7 @@ def provenance(run, settings, code_directory, data, benchmarks="benchmarks", log
         "run": run,
         "git": git_state(code_directory),
         "settings": {key: value for key, value in settings.items() if key != "runs"},
+        "config_files": list(config_files),
         "settings_sha256": settings_hash(settings),
         "data_sha256": file_hash(data),
         "seeds": {key: value for key, value in flatten(settings).items() if key.endswith("seed")},

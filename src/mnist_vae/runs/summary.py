@@ -33,18 +33,20 @@ def distinguishing_settings(settings_by_run):
 
 
 def summary_table(runs):
-    """runs: {name: {"settings": its distinguishing_settings, "metrics": metrics.json,
-    "inpainting": inpainting_metrics.json, "history": history table}}
-    -> DataFrame, one row per run"""
+    """runs: {name: {"config": the config files it was built with, "settings": its
+    distinguishing_settings, "metrics": metrics.json, "inpainting": inpainting_metrics.json,
+    "gaps": gaps.json or None, "history": history table}} -> DataFrame, one row per run"""
     rows = []
     for name, run in runs.items():
         history = run["history"]
         rows.append(
             {
                 "run": name,
+                "config": run["config"],
                 **run["settings"],
                 **flatten(run["metrics"]),
                 **flatten(run["inpainting"], "inpainting."),
+                **flatten(run.get("gaps") or {}, "gaps."),
                 "train.seconds": float(history["seconds"].sum()),
                 "train.final_train_elbo": float(history["train_elbo"].iloc[-1]),
             }
