@@ -169,10 +169,7 @@ def summarised_runs():
 CONFIG_FILES = [os.path.relpath(path) for path in workflow.configfiles]
 # Every run the summary covers: this config's, and those other configs left in results/.
 SUMMARY_RUNS = {
-    **{
-        run: {"settings": RUNS[run], "config_files": CONFIG_FILES}
-        for run in summarised_runs()
-    },
+    **{run: {"settings": RUNS[run], "config_files": CONFIG_FILES} for run in summarised_runs()},
     **plan.runs_in_folders(exclude=RUNS),
 }
 
