@@ -8,12 +8,15 @@ from mnist_vae.errors import DataError
 from mnist_vae.runs.rebuild import rebuild_config
 
 
-def test_the_config_is_the_recorded_settings_and_the_run_alone(tmp_path):
+def test_the_config_is_the_recorded_settings_shards_and_the_run_alone(tmp_path):
     folder = tmp_path / "results/a"
     folder.mkdir(parents=True)
     settings = {"train": {"epochs": 3}, "model": {"latent_dim": 2}}
-    (folder / "provenance.json").write_text(json.dumps({"run": "a", "settings": settings}))
-    assert rebuild_config("a", results=tmp_path / "results") == {**settings, "runs": {"a": {}}}
+    shards = {"evaluate": 2}
+    record = {"run": "a", "settings": settings, "shards": shards}
+    (folder / "provenance.json").write_text(json.dumps(record))
+    config = rebuild_config("a", results=tmp_path / "results")
+    assert config == {**settings, "shards": shards, "runs": {"a": {}}}
 
 
 def test_a_folder_without_provenance_is_one_error_naming_it(tmp_path):

@@ -117,3 +117,17 @@ def test_a_key_of_the_earlier_layout_names_where_it_moved():
 def test_svi_defaults_differ_between_inpainting_and_the_gaps(schema_defaults):
     assert schema_defaults["inpainting"]["svi"]["steps"] == 300
     assert schema_defaults["gaps"]["svi"]["steps"] == 100
+
+
+def reversed_order(value):
+    if isinstance(value, dict):
+        return {key: reversed_order(value[key]) for key in reversed(list(value))}
+    return value
+
+
+@pytest.mark.parametrize("rule", RULE_SETTINGS)
+def test_a_rules_settings_do_not_depend_on_the_order_keys_were_written_in(schema_defaults, rule):
+    """Snakemake compares params as written: a config with its keys in another order (a
+    rebuilt config, an edited file) must rerun nothing."""
+    reordered = reversed_order(schema_defaults)
+    assert repr(rule_settings(reordered, rule)) == repr(rule_settings(schema_defaults, rule))

@@ -44,15 +44,22 @@ class FromConfig:
     @classmethod
     def select(cls, section):
         """The part of a config section this class reads, and nothing else: a rule's params,
-        so that changing any other key does not rerun the rule. -> dict"""
+        so that changing any other key does not rerun the rule. In the class's order
+        (mappings within sorted), whatever order a config file wrote the keys in: Snakemake
+        compares params as written, so the same settings must give the same params.
+        -> dict"""
         selected = {}
-        # in the section's order, so that the same settings write the same bytes
-        for key in sorted(cls.keys(), key=lambda key: list(section).index(key.split(".")[0])):
+        for _, key, kind in cls._fields():
             *parents, leaf = key.split(".")
             source, target = section, selected
             for name in parents:
                 source, target = source[name], target.setdefault(name, {})
-            target[leaf] = source[leaf]
+            value = source[leaf]
+            if isinstance(kind, type) and issubclass(kind, FromConfig):
+                value = kind.select(value)
+            elif isinstance(value, dict):
+                value = dict(sorted(value.items()))
+            target[leaf] = value
         return selected
 
     @classmethod

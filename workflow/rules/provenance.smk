@@ -19,5 +19,6 @@ rule provenance:
         settings=lambda wildcards: RUNS[wildcards.run],
         code_directory=os.path.relpath(PACKAGE_SOURCE.parent),
         config_files=CONFIG_FILES,
+        shards=config["shards"],
     script:
         "../scripts/provenance.py"

@@ -19,6 +19,11 @@ with rule_logging(snakemake.log[0]):
             params.settings["model"]["latent_dim"],
         )
     record = provenance(
-        run, params.settings, params.code_directory, snakemake.input.data, params.config_files
+        run,
+        params.settings,
+        params.code_directory,
+        snakemake.input.data,
+        params.config_files,
+        params.shards,
     )
     write_json(snakemake.output.provenance, record)

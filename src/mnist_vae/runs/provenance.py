@@ -104,7 +104,14 @@ def file_hash(path):
 
 
 def provenance(
-    run, settings, code_directory, data, config_files=(), benchmarks="benchmarks", logs="logs"
+    run,
+    settings,
+    code_directory,
+    data,
+    config_files=(),
+    shards=None,
+    benchmarks="benchmarks",
+    logs="logs",
 ):
     """Everything above for one run, as a JSON-ready dict: enough to rebuild it (its
     settings, data and code) and to see what it ran on."""
@@ -119,6 +126,7 @@ def provenance(
         "git": git_state(code_directory),
         "settings": {key: value for key, value in settings.items() if key != "runs"},
         "config_files": list(config_files),
+        "shards": shards,
         "settings_sha256": settings_hash(settings),
         "data_sha256": file_hash(data),
         "seeds": {key: value for key, value in flatten(settings).items() if key.endswith("seed")},

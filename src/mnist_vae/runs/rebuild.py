@@ -17,8 +17,8 @@ def run_folder(spec, results="results"):
 
 
 def rebuild_config(spec, results="results"):
-    """The config that builds the run of `spec` again: its settings, and it alone under
-    runs, named as before. -> dict"""
+    """The config that builds the run of `spec` again: its settings, its shards (which
+    change the jobs, not the numbers), and it alone under runs, named as before. -> dict"""
     path = run_folder(spec, results) / "provenance.json"
     try:
         record = json.loads(path.read_text())
@@ -26,4 +26,4 @@ def rebuild_config(spec, results="results"):
         raise DataError(f"{path}: not a JSON file ({e})") from None
     if "settings" not in record:
         raise DataError(f"{path}: holds no settings (written before they were recorded)")
-    return {**record["settings"], "runs": {record["run"]: {}}}
+    return {**record["settings"], "shards": record.get("shards", {}), "runs": {record["run"]: {}}}
