@@ -1,7 +1,7 @@
 """What settings mean to the code: a frozen class for the settings of each rule, built from
 its config section one way (`from_config`), and the one test of whether the latent space is
 a plane. Imports no torch, so that the workflow can ask each class at parse time which keys
-its rule reads (`keys`, `select`) and pass a rule exactly those.
+its rule reads (`select`) and pass a rule exactly those.
 
 The schema (workflow/schemas/config.schema.yaml) is the home of every default; the
 defaults declared here for use from Python are checked against it by tests/test_settings.py.
@@ -36,10 +36,12 @@ class FromConfig:
         for f in dataclasses.fields(cls):
             yield f, f.metadata.get("key", f.name), hints[f.name]
 
-    @classmethod
-    def keys(cls):
-        """The keys of its section this class reads, dotted where nested. -> [key]"""
-        return [key for _, key, _ in cls._fields()]
+    @staticmethod
+    def _at(section, key):
+        """The value of a dotted key in a section."""
+        for name in key.split("."):
+            section = section[name]
+        return section
 
     @classmethod
     def select(cls, section):
@@ -50,15 +52,15 @@ class FromConfig:
         -> dict"""
         selected = {}
         for _, key, kind in cls._fields():
-            *parents, leaf = key.split(".")
-            source, target = section, selected
-            for name in parents:
-                source, target = source[name], target.setdefault(name, {})
-            value = source[leaf]
+            value = cls._at(section, key)
             if isinstance(kind, type) and issubclass(kind, FromConfig):
                 value = kind.select(value)
             elif isinstance(value, dict):
                 value = dict(sorted(value.items()))
+            *parents, leaf = key.split(".")
+            target = selected
+            for name in parents:
+                target = target.setdefault(name, {})
             target[leaf] = value
         return selected
 
@@ -69,9 +71,7 @@ class FromConfig:
         left out. A missing key is a KeyError: the schema fills them all."""
         values = {}
         for f, key, kind in cls._fields():
-            value = section
-            for name in key.split("."):
-                value = value[name]
+            value = cls._at(section, key)
             if isinstance(kind, type) and issubclass(kind, FromConfig):
                 value = kind.from_config(value)
             elif isinstance(value, list):

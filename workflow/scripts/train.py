@@ -3,12 +3,13 @@ import pandas as pd
 import torch
 
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.model import ModelSettings, build_vae, save_model
+from mnist_vae.model import build_vae, save_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, software_versions, start_torch
+from mnist_vae.settings import ModelSettings, TrainSettings
 from mnist_vae.storage.tables import write_csv
 from mnist_vae.storage.torch_files import write_torch
-from mnist_vae.train import TrainSettings, remove_checkpoint, train
+from mnist_vae.train import remove_checkpoint, train
 
 with rule_logging(snakemake.log[0]):
     settings = snakemake.params.settings

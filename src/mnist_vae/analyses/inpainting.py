@@ -14,8 +14,9 @@ from mnist_vae.analyses.latent import posterior_means
 from mnist_vae.inference.bounds import sample_diag_gaussian
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature, posterior_predictive
-from mnist_vae.inference.svi import SVISettings, fit_posterior
+from mnist_vae.inference.svi import fit_posterior
 from mnist_vae.model import N_PIXELS
+from mnist_vae.settings import SVISettings
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
