@@ -185,3 +185,10 @@ def test_folders_without_recorded_settings_or_unfinished_are_left_out(tmp_path):
     (tmp_path / "results/half").mkdir(parents=True)
     (tmp_path / "results/half/provenance.json").write_text('{"settings": {}}')
     assert plan.runs_in_folders(root=tmp_path) == {}
+
+
+def test_a_run_is_made_by_the_workflow_config_and_the_given_files_that_name_it_or_none():
+    given = {"full.yaml": {"runs": {"full": {}}}, "light.yaml": {"evaluate": {"iwae_samples": 9}}}
+    merged = ["config.yaml", "full.yaml", "light.yaml"]
+    assert plan.config_files_of("tiny", merged, given) == ["config.yaml", "light.yaml"]
+    assert plan.config_files_of("full", merged, given) == merged

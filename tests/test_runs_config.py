@@ -12,7 +12,9 @@ from helpers import REPO, TINY_CONFIG
 from mnist_vae.errors import ConfigError, SettingError
 from mnist_vae.runs.config import (
     changed_settings,
+    data_key,
     merged,
+    raw_sources,
     resolve_runs,
     runs_changed_unasked,
     runs_named_in,
@@ -165,3 +167,19 @@ def test_data_present_here_is_taken_from_here(tmp_path, monkeypatch):
     (tmp_path / "resources/mnist").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     assert shipped_with_the_workflow("resources/mnist", "/elsewhere") == "resources/mnist"
+
+
+def test_data_from_the_mirrors_is_named_apart_from_the_offline_copy():
+    runs = resolve_runs(config(runs={"full": {"data": {"source": "mirrors"}}}), SCHEMA)
+    assert data_key(runs["tiny"]["data"]) == "train300-test200-t0.5"
+    assert data_key(runs["full"]["data"]) == "mirrors-train300-test200-t0.5"
+    assert set(raw_sources(runs)) == {"data/mnist/raw", "data/mnist/raw-mirrors"}
+
+
+def test_runs_reading_one_source_from_two_places_are_refused_naming_the_key():
+    mirrors = {"data": {"source": "mirrors"}}
+    elsewhere = {"data": {"source": "mirrors", "mirrors": ["https://example.org/"]}}
+    with pytest.raises(
+        SettingError, match=r"^config\.runs\.b\.data\.mirrors: differs from run a's"
+    ):
+        resolve_runs(config(runs={"a": mirrors, "b": elsewhere}), SCHEMA)

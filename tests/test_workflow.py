@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from helpers import RULES, copy_workflow, planned_jobs, snakemake
+from helpers import MNIST, REPO, RULES, copy_workflow, planned_jobs, snakemake
 
 from mnist_vae import products
+from mnist_vae.data.mnist import MNIST_FILES, file_digest
 from mnist_vae.runs.plan import available_cores
 
 pytestmark = pytest.mark.workflow
@@ -443,6 +444,37 @@ def test_runs_with_other_data_settings_get_their_own_data_set(fresh):
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert planned["binarize"] == "2" and planned["train"] == "2"
     assert "data/mnist/binarized-train100-test200-t0.5.npz" in result.stdout
+
+
+def outputs_planned(dry_run):
+    """The files a dry run's jobs would write. -> {path}"""
+    lines = re.findall(r"^\s*output: (.*)$", dry_run.stdout, re.MULTILINE)
+    return {path for line in lines for path in line.split(", ")}
+
+
+def test_the_full_mnist_config_adds_its_run_and_rebuilds_nothing_of_the_others(workdir):
+    result = snakemake(workdir, "-n", "--configfile", REPO / "config/full-mnist.yaml")
+    planned = outputs_planned(result)
+    assert "data/mnist/raw-mirrors/manifest.json" in planned
+    assert "data/mnist/binarized-mirrors-train60000-test10000-t0.5.npz" in planned
+    assert "results/full-mnist/metrics.json" in planned
+    others = {path for path in planned if path.startswith(("results/tiny/", "data/mnist/raw/"))}
+    assert others == set()
+
+
+def test_a_run_on_the_mirrors_downloads_its_own_copy_beside_the_offline_one(fresh, serve):
+    url = serve(MNIST)
+    md5 = {key: file_digest(MNIST / name, "md5") for key, name in MNIST_FILES.items()}
+    mirrored = {"source": "mirrors", "mirrors": [url], "md5": md5, "n_train": 400}
+    (fresh / "mirror.yaml").write_text(json.dumps({"runs": {"mirrored": {"data": mirrored}}}))
+    snakemake(fresh, "--until", "binarize", "--configfile", "mirror.yaml")
+    manifest = json.loads((fresh / "data/mnist/raw-mirrors/manifest.json").read_text())
+    assert {entry["source"] for entry in manifest.values()} == {
+        url + name for name in MNIST_FILES.values()
+    }
+    with np.load(fresh / "data/mnist/binarized-mirrors-train400-test200-t0.5.npz") as data:
+        assert data["x_train"].shape == (400, 784)
+    assert (fresh / BINARIZED).exists()  # the offline copy's data set, as before
 
 
 def test_a_config_file_may_not_change_runs_it_does_not_name(fresh):

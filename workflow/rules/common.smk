@@ -15,7 +15,7 @@ from mnist_vae.pipeline.sources import code_digest, package_dependencies
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.runs import plan
-from mnist_vae.runs.config import RAW_MNIST, data_key, resolve_runs
+from mnist_vae.runs.config import RAW_MNIST, data_key, raw_sources, resolve_runs
 from mnist_vae.runs.summary import distinguishing_settings
 
 
@@ -62,8 +62,10 @@ REPORTING = plan.reporting(sys.argv[1:])
 if workflow.is_main_process:
     for line in plan.skip_messages(RUNS):
         logger.info(line)
-# The binarized data sets the runs need, by name.
+# The binarized data sets the runs need, by name, and the folders their IDX files are
+# brought into, each with the settings of its source.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
+RAW_SOURCES = {Path(folder).name: data for folder, data in raw_sources(RUNS).items()}
 CORES_CAP = plan.cores_cap(workflow.cores, plan.available_cores(), workflow.local_exec)
 if CORES_CAP is not None:
     logger.info(
@@ -81,6 +83,7 @@ if GPU_CAP is not None:
 wildcard_constraints:
     run="|".join(map(re.escape, RUNS)),
     data_set="|".join(map(re.escape, DATA_SETS)),
+    raw="|".join(map(re.escape, RAW_SOURCES)),
 
 
 def run_names():
@@ -105,6 +108,8 @@ def settings_of(rule):
             return plan.rule_settings(RUNS[wildcards.run], rule)
         if "data_set" in wildcards.keys():
             return plan.rule_settings({"data": DATA_SETS[wildcards.data_set]}, rule)
+        if "raw" in wildcards.keys():
+            return plan.rule_settings({"data": RAW_SOURCES[wildcards.raw]}, rule)
         return plan.rule_settings(config, rule)
 
     return params
@@ -144,9 +149,13 @@ def raw_mnist(directory):
 
 def mnist_source_files(wildcards):
     """The local IDX files when data comes from a directory; nothing to track for mirrors."""
-    if config["data"]["source"] == "local":
-        return raw_mnist(config["data"]["local_dir"])
-    return {}
+    data = RAW_SOURCES[wildcards.raw]
+    return raw_mnist(data["local_dir"]) if data["source"] == "local" else {}
+
+
+def raw_data_set(wildcards):
+    """The IDX files a binarized data set is made from."""
+    return raw_mnist(RAW_MNIST[DATA_SETS[wildcards.data_set]["source"]])
 
 
 def gaps_of_planar_run(wildcards):
@@ -165,11 +174,20 @@ def summarised_runs():
     return plan.summarised_runs(RUNS, REPORTING)
 
 
-# The config files this snakemake merged, recorded with each run and in the summary.
-CONFIG_FILES = [os.path.relpath(path) for path in workflow.configfiles]
+def config_files_of(run):
+    """The config files this snakemake merged that made `run`'s settings, recorded with it
+    and in the summary."""
+    given = {os.path.relpath(path) for path in workflow.config_settings.configfiles}
+    merged = [os.path.relpath(path) for path in workflow.configfiles]
+    return plan.config_files_of(run, merged, {path: read_yaml(path) for path in given})
+
+
 # Every run the summary covers: this config's, and those other configs left in results/.
 SUMMARY_RUNS = {
-    **{run: {"settings": RUNS[run], "config_files": CONFIG_FILES} for run in summarised_runs()},
+    **{
+        run: {"settings": RUNS[run], "config_files": config_files_of(run)}
+        for run in summarised_runs()
+    },
     **plan.runs_in_folders(exclude=RUNS),
 }
 

@@ -2,12 +2,12 @@ rule download_mnist:
     input:
         unpack(mnist_source_files),
     output:
-        **raw_mnist(RAW_MNIST),
-        manifest=f"{RAW_MNIST}/manifest.json",
+        **raw_mnist("data/mnist/{raw}"),
+        manifest="data/mnist/{raw}/manifest.json",
     log:
-        "logs/download_mnist.log",
+        "logs/download_mnist/{raw}.log",
     benchmark:
-        "benchmarks/download_mnist.tsv"
+        "benchmarks/download_mnist/{raw}.tsv"
     conda:
         "../envs/jobs.yaml"
     threads: 1
@@ -16,14 +16,14 @@ rule download_mnist:
         runtime=10,
     params:
         code=code("download_mnist.py"),
-        settings=plan.rule_settings(config, "download_mnist"),
+        settings=settings_of("download_mnist"),
     script:
         "../scripts/download_mnist.py"
 
 
 rule binarize:
     input:
-        **raw_mnist(RAW_MNIST),
+        unpack(raw_data_set),
     output:
         data="data/mnist/binarized-{data_set}.npz",
     log:

@@ -18,7 +18,7 @@ rule provenance:
         code=code("provenance.py"),
         settings=lambda wildcards: RUNS[wildcards.run],
         code_directory=os.path.relpath(PACKAGE_SOURCE.parent),
-        config_files=CONFIG_FILES,
+        config_files=lambda wildcards: config_files_of(wildcards.run),
         shards=config["shards"],
     script:
         "../scripts/provenance.py"

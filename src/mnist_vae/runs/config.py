@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 from snakemake.utils import validate
 
-from mnist_vae.errors import ConfigError
+from mnist_vae.errors import ConfigError, SettingError
 from mnist_vae.runs.feasibility import available_images, check_data, check_run
 
 RUN_SECTIONS = (
@@ -29,8 +29,9 @@ RUN_SECTIONS = (
     "inpainting",
     "gaps",
 )
-# Where download_mnist puts the IDX files.
-RAW_MNIST = "data/mnist/raw"
+# Where download_mnist puts the IDX files, by source: the offline copy and the official
+# files side by side, so that a run on the full MNIST leaves the offline runs' data alone.
+RAW_MNIST = {"local": "data/mnist/raw", "mirrors": "data/mnist/raw-mirrors"}
 
 
 def number_in(text):
@@ -214,13 +215,40 @@ def runs_changed_unasked(runs_before, runs, asked):
 
 def data_key(data):
     """The name of a binarized data set, from the settings that make it, e.g.
-    train10000-test10000-t0.5: data sets of different settings live side by side."""
-    return f"train{data['n_train']}-test{data['n_test']}-t{data['threshold']:g}"
+    train10000-test10000-t0.5 from the offline copy, mirrors-train60000-test10000-t0.5
+    from the official files: data sets of different settings live side by side."""
+    key = f"train{data['n_train']}-test{data['n_test']}-t{data['threshold']:g}"
+    return key if data["source"] == "local" else f"{data['source']}-{key}"
 
 
 def source_directory(data):
-    """Where the IDX files the runs will use are read from."""
-    return data["local_dir"] if data["source"] == "local" else RAW_MNIST
+    """Where the IDX files a run will use are read from."""
+    return data["local_dir"] if data["source"] == "local" else RAW_MNIST[data["source"]]
+
+
+# The data settings that say where a source's files come from: runs sharing a source share
+# its one copy, so they must agree on these.
+SOURCE_KEYS = ("local_dir", "mirrors", "md5", "timeout")
+
+
+def raw_sources(runs):
+    """The download settings of each source the runs use, keyed by the folder its files are
+    brought into. -> {raw folder: data settings}; SettingError where two runs bring the same
+    source's files from different places"""
+    sources, first = {}, {}
+    for name, settings in runs.items():
+        data = settings["data"]
+        raw = RAW_MNIST[data["source"]]
+        if raw not in sources:
+            sources[raw], first[raw] = data, name
+            continue
+        for key in SOURCE_KEYS:
+            if data[key] != sources[raw][key]:
+                raise SettingError(
+                    f"config.runs.{name}.data.{key}: differs from run {first[raw]}'s; runs "
+                    f"reading data.source {data['source']} share one copy of its files"
+                )
+    return sources
 
 
 def shipped_with_the_workflow(local_dir, workflow_root):
@@ -253,9 +281,10 @@ def resolve_runs(config, schema_path, workflow_root=None):
         )
         for name, override in all_runs(config).items()
     }
-    available = available_images(source_directory(config["data"]))
-    check_data(config["data"], available)
+    check_data(config["data"], available_images(source_directory(config["data"])))
     for name, settings in runs.items():
+        available = available_images(source_directory(settings["data"]))
         check_data(settings["data"], available, f"config.runs.{name}.data")
         check_run(settings, f"config.runs.{name}")
+    raw_sources(runs)
     return runs

@@ -268,6 +268,18 @@ def config_file_refusal(own, given, command_line, runs, resolve):
     )
 
 
+def config_files_of(run, merged, given):
+    """The config files that made `run`'s settings, of those Snakemake `merged` (paths, in
+    order): the workflow's own, and of the files `given` with --configfile ({path: read})
+    those that name the run or name none (config_file_refusal keeps a file naming other
+    runs from changing this one). -> [path]"""
+    return [
+        path
+        for path in merged
+        if path not in given or run in runs_named_in(given[path]) or not runs_named_in(given[path])
+    ]
+
+
 def torch_sees_a_gpu():
     import torch  # only when a run asks for CUDA: torch is slow to import at parse time
 
