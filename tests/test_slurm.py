@@ -136,3 +136,30 @@ def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_pat
     history = pd.read_csv(workdir / "results/tiny/history.csv")
     assert history["epoch"].tolist() == list(range(1, epochs + 1))
     assert not (workdir / "results/tiny/train.checkpoint.pt").exists()
+
+
+# The rules that run torch on the device of their section's `device` setting.
+DEVICE_RULES = {"train", "evaluate_shard", "evaluate", "inpainting_fit", "gaps_shard"}
+DEVICE_RULES |= {"gaps_over_training"}
+
+
+def gpus_asked(dry_run):
+    """{(rule, run): GPUs asked for} of every job a dry run plans."""
+    asked = {}
+    for block in re.split(r"^(?=(?:local)?rule \w+:)", dry_run, flags=re.MULTILINE):
+        rule = re.match(r"(?:local)?rule (\w+):", block)
+        run = re.search(r"wildcards: run=([\w.-]+)", block)
+        if rule and run:
+            gpu = re.search(r"resources: .*\bgpu=(\d+)", block)
+            asked[rule.group(1), run.group(1)] = int(gpu.group(1)) if gpu else 0
+    return asked
+
+
+def test_rules_set_to_cuda_ask_the_cluster_for_one_gpu_each_and_are_not_refused(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    cuda = ", ".join(f"{s}: {{device: cuda}}" for s in ("train", "evaluate", "inpainting", "gaps"))
+    result = on_slurm(workdir, "--dry-run", "--config", f"runs={{tiny: {{}}, g: {{{cuda}}}}}")
+    asked = gpus_asked(result.stdout)
+    assert {rule for (rule, run), gpus in asked.items() if gpus} == DEVICE_RULES
+    assert {run for (rule, run), gpus in asked.items() if gpus} == {"g"}
+    assert asked["samples", "g"] == 0

@@ -190,6 +190,7 @@ class InpaintingFitSettings(FromConfig):
     """q(z | top half) fitted by SVI for each of the first `digits` test digits."""
 
     digits: int = 1000
+    device: Device = "auto"
     svi: SVISettings = SVISettings()
 
 
@@ -214,6 +215,7 @@ class ContourSettings(FromConfig):
 class GapFitSettings(FromConfig):
     """How each image's inference gap is split, wherever the images come from."""
 
+    device: Device = "auto"
     hermite_points: int = 16  # Gauss–Hermite nodes per latent axis for each ELBO
     tolerance: float = 0.05  # nats a gap may fall below zero by numerical error
     svi: SVISettings = SVISettings(restarts=2, steps=100)

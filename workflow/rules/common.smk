@@ -55,9 +55,14 @@ def config_file_refusal(runs):
 
 
 RUNS = resolved_runs()
+# Whether jobs run on this machine. Snakemake names its executor only after parsing
+# (workflow.local_exec is True here even under --executor slurm), but keeps --jobs as
+# `nodes` only for a cluster or cloud executor (or a dry run), and lifts the local core
+# limit itself on the same sign.
+LOCAL = workflow.nodes is None
 refuse(config_file_refusal(RUNS))
 if workflow.is_main_process:
-    refuse(plan.cuda_refusal(RUNS, workflow.local_exec))
+    refuse(plan.cuda_refusal(RUNS, LOCAL))
 REPORTING = plan.reporting(sys.argv[1:])
 if workflow.is_main_process:
     for line in plan.skip_messages(RUNS):
@@ -66,7 +71,7 @@ if workflow.is_main_process:
 # brought into, each with the settings of its source.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
 RAW_SOURCES = {Path(folder).name: data for folder, data in raw_sources(RUNS).items()}
-CORES_CAP = plan.cores_cap(workflow.cores, plan.available_cores(), workflow.local_exec)
+CORES_CAP = plan.cores_cap(workflow.cores, plan.available_cores(), LOCAL)
 if CORES_CAP is not None:
     logger.info(
         f"--cores {workflow.cores} is more than the {CORES_CAP} cores of this machine: "
@@ -74,7 +79,7 @@ if CORES_CAP is not None:
     )
     # Snakemake has no public setting for the cores jobs may take at once but --cores.
     workflow.global_resources["_cores"] = CORES_CAP
-GPU_CAP = plan.gpu_cap(workflow.local_exec, workflow.global_resources.get("gpu"))
+GPU_CAP = plan.gpu_cap(LOCAL, workflow.global_resources.get("gpu"))
 if GPU_CAP is not None:
     # The same (--resources gpu=N) written from here: local runs only, unlike a profile.
     workflow.global_resources["gpu"] = GPU_CAP
@@ -126,8 +131,8 @@ def minutes(first_attempt):
 
 
 def gpus(section):
-    """A resources function: one GPU for a run whose `section` (train, evaluate) asks for
-    CUDA, else none; the SLURM plugin turns it into --gpus=1."""
+    """A resources function: one GPU for a run whose `section` (train, evaluate,
+    inpainting, gaps) asks for CUDA, else none; the SLURM plugin turns it into --gpus=1."""
 
     def resource(wildcards):
         return int(RUNS[wildcards.run][section]["device"] == "cuda")

@@ -15,6 +15,7 @@ rule gaps_shard:
     resources:
         mem_mb=1000,
         runtime=minutes(15),
+        gpu=gpus("gaps"),
     params:
         code=code("gaps_shard.py"),
         settings=settings_of("gaps_shard"),
@@ -77,6 +78,7 @@ rule gaps_over_training:
     resources:
         mem_mb=1000,
         runtime=minutes(20),
+        gpu=gpus("gaps"),
     params:
         code=code("gaps_over_training.py"),
         settings=settings_of("gaps_over_training"),

@@ -14,6 +14,7 @@ rule inpainting_fit:
     resources:
         mem_mb=1000,
         runtime=minutes(10),
+        gpu=gpus("inpainting"),
     params:
         code=code("inpainting_fit.py"),
         settings=settings_of("inpainting_fit"),

@@ -8,19 +8,21 @@ from mnist_vae.inference.quadrature import log_marginal_and_modes
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.pipeline.runtime import start_torch
+from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
 from mnist_vae.settings import GapSettings
 from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
-    start_torch(snakemake.threads)
     settings = GapSettings.from_config(snakemake.params.settings)
-    vae = load_model(snakemake.input.model)
+    device = resolve_device(settings.device, "gaps.device")
+    start_torch(snakemake.threads, device)
+    vae = load_model(snakemake.input.model, device)
     shard, n_shards = shard_number(snakemake.wildcards.scatteritem)
     images = list(shard_images(settings.images, shard, n_shards, IMAGE_CHUNK))
     if images:
-        x = torch.from_numpy(load_binarized(snakemake.input.data)["x_test"][images]).float()
+        x_test = load_binarized(snakemake.input.data)["x_test"][images]
+        x = torch.from_numpy(x_test).float().to(device)
         log_px = read_csv(snakemake.input.per_image, ["image", "log_px"]).set_index("image")
         grid = settings.quadrature
         _, _, mode = log_marginal_and_modes(x, vae.decoder, grid.limit, grid.points)

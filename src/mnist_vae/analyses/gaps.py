@@ -59,17 +59,17 @@ def inference_gaps(vae, x, images, log_px, mode, settings: GapFitSettings):
         {
             "image": np.asarray(images),
             "log_px": np.asarray(log_px, dtype=np.float64),
-            "elbo_optimal": torch.maximum(elbo_fitted, elbo_encoder).numpy(),
-            "elbo_encoder": elbo_encoder.numpy(),
+            "elbo_optimal": torch.maximum(elbo_fitted, elbo_encoder).cpu().numpy(),
+            "elbo_encoder": elbo_encoder.cpu().numpy(),
         }
     )
     table["approximation_gap"] = table["log_px"] - table["elbo_optimal"]
     table["amortization_gap"] = table["elbo_optimal"] - table["elbo_encoder"]
-    table["q_optimal_is_encoder"] = is_encoder.numpy()
+    table["q_optimal_is_encoder"] = is_encoder.cpu().numpy()
     table["elbo_above_log_px"] = table["approximation_gap"] < -settings.tolerance
     for name, values in (("mu", mu), ("log_sigma", log_sigma)):
         for axis in range(values.shape[1]):
-            table[f"q_optimal_{name}_{axis + 1}"] = values[:, axis].numpy()
+            table[f"q_optimal_{name}_{axis + 1}"] = values[:, axis].cpu().numpy()
     return table
 
 
@@ -167,7 +167,7 @@ def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapFitSettings
         vae.load_state_dict(snapshots[epoch])
         for split, x in (("train", x_train), ("test", x_test)):
             log_px, half, mode = log_marginal_and_modes(x, vae.decoder, grid.limit, grid.points)
-            table = inference_gaps(vae, x, range(len(x)), log_px.numpy(), mode, settings)
+            table = inference_gaps(vae, x, range(len(x)), log_px.cpu().numpy(), mode, settings)
             summary = gap_summary(table)
             row = {"epoch": epoch, "split": split, "n_images": len(x)}
             # the convergence check of evaluate: it bounds the grid's error

@@ -88,7 +88,7 @@ def fit_digits(vae, x, digits, settings: SVISettings):
         "elbo": elbo,
         "restart_elbo": restarts,
     }
-    return {name: value.numpy() for name, value in arrays.items()}, seconds
+    return {name: value.cpu().numpy() for name, value in arrays.items()}, seconds
 
 
 def diverged(fit):

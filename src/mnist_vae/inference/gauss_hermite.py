@@ -46,7 +46,7 @@ def log_joint_at_nodes(x, decoder, mu, log_sigma, nodes, pixels=ALL_PIXELS):
 def gauss_hermite_elbo(x, decoder, mu, log_sigma, points=16, pixels=ALL_PIXELS, chunk=16):
     """ELBO of q = N(mu, diag σ²) for p(z | x[pixels]), deterministic.
     x: (N, 784), mu, log_sigma: (N, Dz) -> (N,) float64"""
-    nodes, log_weights = hermite_nodes(points, mu.shape[-1])
+    nodes, log_weights = (t.to(mu.device) for t in hermite_nodes(points, mu.shape[-1]))
     weights = log_weights.exp()
     expectations = [
         log_joint_at_nodes(x_c, decoder, mu_c, log_sigma_c, nodes.float(), pixels).double()
@@ -92,7 +92,7 @@ def maximise_gauss_hermite_elbo(
     multiples of `chunk`, so an image's result does not depend on the images outside its
     chunk. x: (N, 784), mu, log_sigma: (N, Dz) -> two (N, Dz)"""
     nodes, log_weights = hermite_nodes(points, mu.shape[-1])
-    nodes, weights = nodes.float(), log_weights.exp().float()
+    nodes, weights = nodes.float().to(mu.device), log_weights.exp().float().to(mu.device)
     fitted_mu, fitted_log_sigma = mu.detach().clone(), log_sigma.detach().clone()
     for first in range(0, len(x), chunk):
         rows = slice(first, first + chunk)

@@ -113,10 +113,12 @@ def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS, 
     settings.restarts starting points each, keeping the restart with the best final ELBO.
     The first restarts start from `starts`, the others from the best of
     settings.candidates prior draws by log p(z, x[pixels]).
-    x: (N, 784) on the CPU; images: (N,) dataset indices, which seed each image's stream;
+    x: (N, 784) on the decoder's device; images: (N,) dataset indices, which seed each
+    image's stream (drawn on the CPU, the same numbers on any device);
     starts: up to settings.restarts pairs mu, log_sigma (N, Dz), e.g. the encoder's q.
     -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
-    candidates, step_noise, final_noise = per_image_draws(images, settings, decoder.latent_dim)
+    draws = per_image_draws(images, settings, decoder.latent_dim)
+    candidates, step_noise, final_noise = (d.to(x.device) for d in draws)
     mu = best_candidates(x, decoder, candidates, pixels)
     log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
     if len(starts) > settings.restarts:
@@ -140,5 +142,5 @@ def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS, 
             ]
         )
         best = restarts.argmax(1)
-        pick = torch.arange(len(x))
+        pick = torch.arange(len(x), device=x.device)
         return mu[pick, best], log_sigma[pick, best], restarts[pick, best], restarts

@@ -280,6 +280,10 @@ def config_files_of(run, merged, given):
     ]
 
 
+# The sections whose rules run torch on a device of their choosing.
+DEVICE_SECTIONS = ("train", "evaluate", "inpainting", "gaps")
+
+
 def torch_sees_a_gpu():
     import torch  # only when a run asks for CUDA: torch is slow to import at parse time
 
@@ -293,7 +297,7 @@ def cuda_refusal(runs, local, cuda_available=torch_sees_a_gpu):
     asking = [
         f"config.runs.{run}.{section}.device"
         for run, settings in runs.items()
-        for section in ("train", "evaluate")
+        for section in DEVICE_SECTIONS
         if settings[section]["device"] == "cuda"
     ]
     if not asking or not local or cuda_available():
