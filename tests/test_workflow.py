@@ -146,7 +146,7 @@ def test_per_image_file_holds_the_gaps(workdir):
 
 
 def test_every_rule_leaves_a_log_and_a_benchmark(workdir):
-    for rule in ("download_mnist", "summary", f"binarize/{DATA_SET}"):
+    for rule in ("download_mnist/raw", "summary", f"binarize/{DATA_SET}"):
         assert (workdir / f"logs/{rule}.log").exists()
         assert (workdir / f"benchmarks/{rule}.tsv").exists()
     for rule in ("train", "evaluate"):
