@@ -3,8 +3,13 @@ import math
 import pytest
 import torch
 
-from mnist_vae.densities import log_likelihood
-from mnist_vae.inference.bounds import elbo, log_likelihood_of_draws, sample_diag_gaussian
+from mnist_vae.densities import log_likelihood, log_prior, log_q
+from mnist_vae.inference.bounds import (
+    elbo,
+    log_likelihood_of_draws,
+    log_prior_minus_log_q,
+    sample_diag_gaussian,
+)
 from mnist_vae.inference.reference import _log_mean_exp, iwae_bound, log_marginal_prior_sampling
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings
@@ -50,6 +55,18 @@ def test_draws_are_decoded_to_the_likelihood_of_the_reference_decoder(
         reference = log_likelihood(x[:, None, :], trained_vae.decoder(z))
         fast = log_likelihood_of_draws(x, z, trained_vae.decoder, chunk_size=32)
     torch.testing.assert_close(fast, reference, rtol=1e-6, atol=1e-3)
+
+
+def test_prior_minus_q_from_the_standard_draws_equals_the_densities_at_the_same_z(
+    trained_vae, test_images
+):
+    x = test_images[:10]
+    eps = torch.randn(10, 50, 2, generator=generator(6))
+    with torch.no_grad():
+        mu, log_sigma = trained_vae.encoder(x)
+    z = mu[:, None] + log_sigma.exp()[:, None] * eps
+    reference = log_prior(z) - log_q(z, mu[:, None], log_sigma[:, None])
+    torch.testing.assert_close(log_prior_minus_log_q(z, eps, log_sigma), reference)
 
 
 def test_iwae_is_above_the_elbo_on_average(trained_vae, test_images):

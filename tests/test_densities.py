@@ -43,9 +43,13 @@ def test_log_prior_is_the_standard_normal():
     torch.testing.assert_close(log_prior(z), Normal(0.0, 1.0).log_prob(z).sum(-1))
 
 
-def test_joint_log_density_is_prior_plus_likelihood():
+def test_joint_log_density_matches_torchs_normal_prior_and_bernoulli_pixels():
     decoder = torch.nn.Linear(2, 784)
-    z = torch.randn(4, 2, generator=torch.Generator().manual_seed(2))
-    x = torch.ones(4, 784)
-    expected = log_prior(z) + log_likelihood(x, decoder(z))
-    torch.testing.assert_close(joint_log_density(x, z, decoder), expected)
+    generator = torch.Generator().manual_seed(2)
+    z = torch.randn(4, 2, generator=generator)
+    x = (torch.rand(4, 784, generator=generator) > 0.5).float()
+    with torch.no_grad():
+        expected = Normal(0.0, 1.0).log_prob(z).sum(-1) + Bernoulli(logits=decoder(z)).log_prob(
+            x
+        ).sum(-1)
+        torch.testing.assert_close(joint_log_density(x, z, decoder), expected)

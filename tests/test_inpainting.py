@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch.distributions import Bernoulli
+from torch.distributions import Bernoulli, Normal
 
 from mnist_vae.analyses.inpainting import (
     BOTTOM,
@@ -15,7 +15,7 @@ from mnist_vae.analyses.inpainting import (
     fit_digits,
     pixel_accuracy,
 )
-from mnist_vae.densities import log_likelihood, log_prior
+from mnist_vae.densities import log_likelihood
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.svi import (
@@ -53,10 +53,14 @@ def test_log_likelihood_top_scores_only_the_top_half(trained_vae, test_images):
     )
 
 
-def test_joint_log_density_top_adds_the_prior(trained_vae, test_images):
+def test_joint_log_density_of_the_top_half_matches_torchs_distributions(trained_vae, test_images):
     z = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))
     x = test_images[:5]
-    expected = log_prior(z) + log_likelihood_of_pixels(x, z, trained_vae.decoder, TOP)
+    with torch.no_grad():
+        top_logits = trained_vae.decoder(z)[:, TOP]
+    expected = Normal(0.0, 1.0).log_prob(z).sum(-1) + Bernoulli(logits=top_logits).log_prob(
+        x[:, TOP]
+    ).sum(-1)
     torch.testing.assert_close(joint_log_density(x, z, trained_vae.decoder, TOP), expected)
 
 

@@ -116,3 +116,4 @@ def test_the_pass_that_finds_the_modes_gives_the_same_log_likelihoods(trained_va
     alone = log_marginal_quadrature(x, trained_vae.decoder, 8.0, 101)
     with_modes = log_marginal_and_modes(x, trained_vae.decoder, 8.0, 101)
     assert torch.equal(alone[0], with_modes[0]) and torch.equal(alone[1], with_modes[1])
+    assert len(with_modes[3]) == len(x)

@@ -222,6 +222,8 @@ class GapFitSettings(FromConfig):
     # SVI's fit refined by L-BFGS on the Gauss–Hermite ELBO with this many nodes per axis
     refine_points: int = 8
     refine_iterations: int = 30
+    # Every peak of the grid posterior whose basin holds this share of its mass is a start.
+    peak_mass: float = 0.01
     # The grid searched for each posterior's peak (and of log p(x) over training).
     quadrature: QuadratureGrid = QuadratureGrid()
 

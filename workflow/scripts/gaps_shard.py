@@ -25,9 +25,13 @@ with rule_logging(snakemake.log[0]):
         x = torch.from_numpy(x_test).float().to(device)
         log_px = read_csv(snakemake.input.per_image, ["image", "log_px"]).set_index("image")
         grid = settings.quadrature
-        _, _, mode = log_marginal_and_modes(x, vae.decoder, grid.limit, grid.points)
+        # blocks of images aligned with the shard's chunks: its images' numbers do not
+        # depend on how the images are sharded
+        _, _, mode, peaks = log_marginal_and_modes(
+            x, vae.decoder, grid.limit, grid.points, settings.peak_mass, block_size=IMAGE_CHUNK
+        )
         table = inference_gaps(
-            vae, x, images, log_px.loc[images, "log_px"].to_numpy(), mode, settings
+            vae, x, images, log_px.loc[images, "log_px"].to_numpy(), mode, peaks, settings
         )
     else:  # more shards than blocks of images
         table = pd.DataFrame(columns=GAP_COLUMNS)

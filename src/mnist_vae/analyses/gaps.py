@@ -6,9 +6,10 @@ Variational Autoencoders", 2018), for a two-dimensional latent space:
 
 q_φ is the encoder's q(z|x); q* the best factorised Gaussian for x found: SVI on all 784
 pixels started from the encoder's q and from the posterior's highest node on a grid, its
-fit refined by L-BFGS on the deterministic Gauss–Hermite ELBO, or the encoder's q itself
-where that ends below it (counted); log p(x) is the quadrature of `evaluate`; both ELBOs are Gauss–Hermite
-quadratures, free of Monte Carlo noise. No Gaussian's ELBO exceeds log p(x) in exact
+fit refined by L-BFGS on the deterministic Gauss–Hermite ELBO; L-BFGS alone started in
+every other peak of the grid posterior holding a share of its mass; or the encoder's q
+itself where all of these end below it (counted). log p(x) is the quadrature of
+`evaluate`; the ELBOs are Gauss–Hermite quadratures, free of Monte Carlo noise. No Gaussian's ELBO exceeds log p(x) in exact
 arithmetic; an image where it does by more than the tolerance is flagged, counted and
 reported, never dropped.
 """
@@ -23,19 +24,49 @@ import torch
 from mnist_vae.analyses.contours import contour_grid
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_and_modes
-from mnist_vae.inference.svi import ALL_PIXELS, fit_posterior
+from mnist_vae.inference.svi import ALL_PIXELS, IMAGE_CHUNK, fit_posterior
 from mnist_vae.settings import GapFitSettings
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
 
 
-def inference_gaps(vae, x, images, log_px, mode, settings: GapFitSettings):
+def fits_from_peaks(x, decoder, peaks, settings: GapFitSettings):
+    """For each image, the Gaussian of highest Gauss–Hermite ELBO among L-BFGS fits
+    started at each of its peaks (with SVI's initial σ), each fitted alone so that an
+    image's result does not depend on the other images'. x: (N, 784); peaks: N tensors
+    (M, 2) -> mu, log_sigma (N, 2), ELBO (N,) float64"""
+    counts = [len(p) for p in peaks]
+    image = torch.repeat_interleave(
+        torch.arange(len(peaks), device=x.device), torch.tensor(counts, device=x.device)
+    )
+    mu = torch.cat(list(peaks))
+    log_sigma = torch.full_like(mu, math.log(settings.svi.initial_sigma))
+    mu, log_sigma = maximise_gauss_hermite_elbo(
+        x[image],
+        decoder,
+        mu,
+        log_sigma,
+        settings.refine_points,
+        settings.refine_iterations,
+        chunk=1,
+    )
+    elbo = gauss_hermite_elbo(x[image], decoder, mu, log_sigma, settings.hermite_points)
+    first = np.cumsum([0, *counts[:-1]])
+    best = torch.tensor(first, device=x.device) + torch.stack(
+        [e.argmax() for e in elbo.split(counts)]
+    )
+    return mu[best], log_sigma[best], elbo[best]
+
+
+def inference_gaps(vae, x, images, log_px, mode, peaks, settings: GapFitSettings):
     """The decomposition for each image. x: (N, 784); log_px: (N,) exact log p(x); mode:
-    (N, 2) the posterior's highest node on the grid (log_marginal_and_modes)
+    (N, 2) the posterior's highest node on the grid, peaks: N tensors (M, 2) its peaks
+    holding settings.peak_mass of it (log_marginal_and_modes)
     -> DataFrame, one row per image"""
-    with torch.no_grad():
-        mu_encoder, log_sigma_encoder = vae.encoder(x)
+    with torch.no_grad():  # in the chunks shards are made of, as everything below
+        encoded = [vae.encoder(chunk) for chunk in x.split(IMAGE_CHUNK)]
+        mu_encoder, log_sigma_encoder = (torch.cat(parts) for parts in zip(*encoded, strict=True))
     # q* by SVI on all pixels, from the encoder's q and from the posterior's highest node on
     # the grid: prior draws alone can miss the main peak and leave q* in a minor one.
     starts = [
@@ -50,7 +81,12 @@ def inference_gaps(vae, x, images, log_px, mode, settings: GapFitSettings):
     points = settings.hermite_points
     elbo_encoder = gauss_hermite_elbo(x, vae.decoder, mu_encoder, log_sigma_encoder, points)
     elbo_fitted = gauss_hermite_elbo(x, vae.decoder, mu, log_sigma, points)
-    # q* is the best Gaussian found: the fit, or the encoder's q where the fit ended in a
+    mu_peak, log_sigma_peak, elbo_peak = fits_from_peaks(x, vae.decoder, peaks, settings)
+    from_peak = elbo_peak > elbo_fitted
+    mu = torch.where(from_peak[:, None], mu_peak, mu)
+    log_sigma = torch.where(from_peak[:, None], log_sigma_peak, log_sigma)
+    elbo_fitted = torch.maximum(elbo_fitted, elbo_peak)
+    # q* is the best Gaussian found: a fit, or the encoder's q where every fit ended in a
     # lower peak than the encoder's q sits on.
     is_encoder = elbo_encoder > elbo_fitted
     mu = torch.where(is_encoder[:, None], mu_encoder, mu)
@@ -166,8 +202,12 @@ def gaps_over_training(vae, snapshots, x_train, x_test, settings: GapFitSettings
     for epoch in sorted(snapshots):
         vae.load_state_dict(snapshots[epoch])
         for split, x in (("train", x_train), ("test", x_test)):
-            log_px, half, mode = log_marginal_and_modes(x, vae.decoder, grid.limit, grid.points)
-            table = inference_gaps(vae, x, range(len(x)), log_px.cpu().numpy(), mode, settings)
+            log_px, half, mode, peaks = log_marginal_and_modes(
+                x, vae.decoder, grid.limit, grid.points, settings.peak_mass
+            )
+            table = inference_gaps(
+                vae, x, range(len(x)), log_px.cpu().numpy(), mode, peaks, settings
+            )
             summary = gap_summary(table)
             row = {"epoch": epoch, "split": split, "n_images": len(x)}
             # the convergence check of evaluate: it bounds the grid's error
