@@ -1,13 +1,16 @@
 """What the tests share that is not a fixture: the repository's paths, the workflow's rules,
 IDX files written by hand, and the real snakemake run in a copied workspace."""
 
+import contextlib
 import gzip
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from mnist_vae.data.mnist import MNIST_FILES, binarized_split
@@ -95,3 +98,19 @@ def planned_jobs(workdir, *args):
         elif in_table and len(fields) == 2 and fields[1].isdigit() and fields[0] != "total":
             jobs[fields[0]] = int(fields[1])
     return jobs
+
+
+@contextlib.contextmanager
+def full_disk(mount, size="64k"):
+    """A real tmpfs of `size` mounted at `mount` (an empty folder) while in the block: a
+    disk that fills up. Mounting needs root, as CI has; elsewhere the test is skipped,
+    unless MNIST_VAE_REQUIRE_FULL_DISK=1 (as .ci/run sets) makes that a failure."""
+    if os.geteuid() != 0:
+        if os.environ.get("MNIST_VAE_REQUIRE_FULL_DISK") == "1":
+            pytest.fail("MNIST_VAE_REQUIRE_FULL_DISK=1 but mounting a tmpfs needs root")
+        pytest.skip("mounting a tmpfs needs root")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", mount], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", mount], check=True)

@@ -3,6 +3,11 @@
 import numpy as np
 import pandas as pd
 
+from mnist_vae.report.completions import completions_figure
+from mnist_vae.report.interpolation import interpolation_figure
+from mnist_vae.report.latent_scatter import latent_scatter_figure
+from mnist_vae.report.manifold import manifold_figure
+from mnist_vae.report.samples import samples_figure
 from mnist_vae.report.training_curves import training_curves_figure
 
 
@@ -31,3 +36,50 @@ def test_training_curves_tick_whole_epochs():
         ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
         assert ticks == [int(t) for t in ticks]
     assert fig.axes[0].get_ylim()[1] > -130
+
+
+def digits(n, seed=0):
+    """n random digit-sized images in [0, 1]. -> (n, 784)"""
+    return np.random.default_rng(seed).random((n, 784))
+
+
+def shows_data(ax):
+    """Whether an axes draws something: an image that is not uniform, a line, a filled area
+    or scattered points."""
+    images = [np.ma.filled(np.ma.masked_invalid(im.get_array()), 0) for im in ax.images]
+    return any(np.ptp(image) > 0 for image in images) or bool(ax.lines) or bool(ax.collections)
+
+
+def test_the_samples_figure_has_a_drawn_panel_for_every_mean_and_sample():
+    fig = samples_figure(digits(10), digits(10, seed=1) > 0.5)
+    assert len(fig.axes) == 20 and all(shows_data(ax) for ax in fig.axes)
+
+
+def test_the_completions_figure_has_a_drawn_panel_for_every_original_and_completion():
+    fig = completions_figure(digits(6), digits(6, seed=1), list(range(6)))
+    assert len(fig.axes) == 12 and all(shows_data(ax) for ax in fig.axes)
+
+
+def test_the_interpolation_figure_has_both_ends_and_every_step_of_every_pair():
+    means = digits(3 * 8).reshape(3, 8, 784)
+    fig = interpolation_figure(
+        digits(3), digits(3, 1), means, np.linspace(0, 1, 8), [1] * 3, [7] * 3
+    )
+    assert len(fig.axes) == 3 * 10 and all(shows_data(ax) for ax in fig.axes)
+
+
+def test_the_manifold_is_one_canvas_of_every_decoded_point():
+    points = 5
+    z = np.stack(np.meshgrid(np.linspace(-2, 2, points), np.linspace(2, -2, points)), -1)
+    fig = manifold_figure(z, digits(points * points).reshape(points, points, 784))
+    (ax,) = fig.axes
+    assert ax.images[0].get_array().shape == (points * 28, points * 28) and shows_data(ax)
+
+
+def test_the_latent_scatter_draws_every_digit_class():
+    rng = np.random.default_rng(0)
+    points, labels = rng.normal(size=(200, 2)), np.arange(200) % 10
+    fig = latent_scatter_figure(points, labels, ("z₁", "z₂"), "latent means")
+    (ax,) = fig.axes
+    assert len(ax.collections) == 10
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 200

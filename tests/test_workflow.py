@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
@@ -181,9 +182,20 @@ def png_size(path):
         "gaps/over_training.png",
     ],
 )
-def test_every_figure_is_a_readable_png(workdir, figure):
+def test_every_figure_is_a_readable_png_with_something_drawn(workdir, figure):
     width, height = png_size(workdir / RUN / figure)
     assert 400 <= width <= 3000 and 250 <= height <= 3000
+    assert_drawn(workdir / RUN / figure)
+
+
+def assert_drawn(png):
+    """Not a blank page: part of it, neither a sliver nor all, differs from the white
+    background, in more than a handful of colours."""
+    pixels = matplotlib.image.imread(png)[..., :3]
+    ink = (np.abs(pixels - 1.0).max(-1) > 0.1).mean()
+    colours = len(np.unique((pixels * 15).round().reshape(-1, 3), axis=0))
+    assert 0.01 < ink < 0.95, f"{png}: {ink:.1%} of it drawn"
+    assert colours >= 8, f"{png}: {colours} colours"
 
 
 def test_the_summary_has_a_row_per_run_with_its_metrics_and_readable_figures(workdir):
@@ -194,6 +206,7 @@ def test_the_summary_has_a_row_per_run_with_its_metrics_and_readable_figures(wor
     for figure in ("latent_dimension.png", "training_curves.png"):
         width, height = png_size(workdir / "results/summary" / figure)
         assert 400 <= width <= 3000 and 250 <= height <= 3000
+        assert_drawn(workdir / "results/summary" / figure)
 
 
 def test_provenance_records_the_settings_hash_seeds_versions_and_rule_times(workdir):

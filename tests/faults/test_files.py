@@ -4,11 +4,11 @@ says, strict JSON where it is JSON; every file it reads fails in one line naming
 import json
 import math
 import os
-import subprocess
 
 import numpy as np
 import pytest
 import torch
+from helpers import full_disk
 
 from mnist_vae.data.mnist import load_binarized, save_binarized
 from mnist_vae.errors import DataError, OutputError
@@ -20,22 +20,19 @@ from mnist_vae.storage.torch_files import read_torch, write_torch
 
 
 @pytest.fixture
-def full_disk(tmp_path):
-    """A real 64 KiB tmpfs, mounted for the test (needs root, as CI has)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
+def small_disk(tmp_path):
+    """A real 64 KiB tmpfs, mounted for the test."""
     mount = tmp_path / "full"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount], check=True)
-    yield mount
-    subprocess.run(["umount", mount], check=True)
+    with full_disk(mount):
+        yield mount
 
 
-def test_a_full_disk_is_one_error_naming_the_file_and_leaves_nothing(full_disk):
-    target = full_disk / "model.pt"
+def test_a_full_disk_is_one_error_naming_the_file_and_leaves_nothing(small_disk):
+    target = small_disk / "model.pt"
     with pytest.raises(OutputError, match=f"^{target}: no space left on device$"):
         write_torch(target, {"weights": torch.zeros(100_000)})
-    assert list(full_disk.iterdir()) == []
+    assert list(small_disk.iterdir()) == []
 
 
 def test_a_failed_write_keeps_the_previous_file_whole(tmp_path):

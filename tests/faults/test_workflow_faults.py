@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from helpers import copy_workflow, snakemake
+from helpers import copy_workflow, full_disk, snakemake
 
 from mnist_vae.storage.files import read_npz
 from mnist_vae.storage.torch_files import read_torch
@@ -59,6 +59,16 @@ def one_line_error(result, message):
     assert result.returncode != 0
     assert f"error: {message}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def unchanged_but(before, after, failed):
+    """Whether every file of `before` but those under the paths `failed` (the failed job's
+    outputs, which Snakemake removes) is still there, untouched."""
+
+    def kept(files):
+        return {p: t for p, t in files.items() if not any(p.is_relative_to(f) for f in failed)}
+
+    return kept(before) == kept(after)
 
 
 def test_empty_shards_change_nothing(finished):
@@ -156,8 +166,24 @@ def test_a_truncated_model_fails_the_rules_that_read_it_in_one_line(finished, tm
     workdir = copy_of(finished, tmp_path / "w")
     model = workdir / RUN / "model.pt"
     model.write_bytes(model.read_bytes()[:5000])
+    before = files_and_times(workdir / "results")
     result = snakemake(workdir, "-f", f"{RUN}/samples/samples.png", check=False)
     one_line_error(result, f"{RUN}/model.pt: not a complete PyTorch file")
+    after = files_and_times(workdir / "results")
+    assert unchanged_but(before, after, failed=[workdir / RUN / "samples"])
+
+
+def test_a_full_disk_fails_the_job_in_one_line_and_loses_nothing_else(finished, tmp_path):
+    workdir = copy_of(finished, tmp_path / "w")
+    samples = workdir / RUN / "samples"
+    shutil.rmtree(samples)
+    samples.mkdir()
+    before = files_and_times(workdir / "results")
+    with full_disk(samples, size="16k"):
+        result = snakemake(workdir, "-f", f"{RUN}/samples/samples.png", check=False)
+        assert list(samples.iterdir()) == []  # nothing half-written
+    one_line_error(result, f"{RUN}/samples/samples.png: no space left on device")
+    assert files_and_times(workdir / "results") == before
 
 
 def test_a_shard_cut_short_fails_its_gathering_in_one_line_and_nothing_else_is_lost(
@@ -207,8 +233,11 @@ def test_a_truncated_binarized_file_fails_the_rules_that_read_it_in_one_line(fin
     workdir = copy_of(finished, tmp_path / "w")
     data = workdir / "data/mnist/binarized-train300-test200-t0.5.npz"
     data.write_bytes(data.read_bytes()[:5000])
+    before = files_and_times(workdir / "results")
     result = snakemake(workdir, "-f", f"{RUN}/latent/latent_scatter.png", check=False)
     one_line_error(result, "data/mnist/binarized-train300-test200-t0.5.npz: not a complete .npz")
+    after = files_and_times(workdir / "results")
+    assert unchanged_but(before, after, failed=[workdir / RUN / "latent"])
 
 
 def test_an_unreadable_checkpoint_is_set_aside_and_training_runs(fresh):
