@@ -1,5 +1,6 @@
 """mnist-vae (or python -m mnist_vae): `compare A B`, what differs between two runs,
-results folders or git revisions; `config RUN`, the config that builds a run again."""
+results folders or git revisions; `config RUN`, the config that builds a run again;
+`settings-page`, docs/settings.md from the config schema."""
 
 import argparse
 import sys
@@ -9,6 +10,7 @@ import yaml
 from mnist_vae.errors import InputError
 from mnist_vae.runs.compare import diff_table, read_side, render
 from mnist_vae.runs.rebuild import rebuild_config
+from mnist_vae.runs.settings_page import read_schema, settings_page
 
 
 def main(argv=None):
@@ -27,7 +29,11 @@ def main(argv=None):
         "config", help="the config that builds a run again, from its folder alone"
     )
     config.add_argument("run", help="a run name or its results folder")
+    commands.add_parser("settings-page", help="docs/settings.md, from the config schema")
     args = parser.parse_args(argv)
+    if args.command == "settings-page":
+        sys.stdout.write(settings_page(read_schema()))
+        return
     try:
         if args.command == "config":
             sys.stdout.write(yaml.safe_dump(rebuild_config(args.run), sort_keys=False))
