@@ -103,7 +103,8 @@ def test_q_star_is_found_on_the_better_peak_where_both_svi_starts_lie_on_the_wor
     vae, x = two_peak_vae(), torch.ones(1, 784)
     log_px, _, mode, peaks = log_marginal_and_modes(x, vae.decoder, 8.0, 401)
     assert mode[0, 0] == pytest.approx(NARROW, abs=0.1)  # the trap: the highest node
-    from_svi_starts_alone = inference_gaps(vae, x, [0], log_px.numpy(), mode, [mode], SETTINGS)
+    no_peaks = [torch.zeros(0, 2)]
+    from_svi_starts_alone = inference_gaps(vae, x, [0], log_px.numpy(), mode, no_peaks, SETTINGS)
     assert from_svi_starts_alone["q_optimal_mu_1"].item() == pytest.approx(NARROW, abs=0.1)
 
     gaps = inference_gaps(vae, x, [0], log_px.numpy(), mode, peaks, SETTINGS)

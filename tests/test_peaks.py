@@ -51,3 +51,10 @@ def test_the_heaviest_peak_is_kept_whatever_the_threshold():
     assert torch.allclose(
         heavy_peaks(log_density, nodes, min_mass=1.0)[0], torch.tensor([[0.5, -0.5]])
     )
+
+
+def test_the_peak_a_start_already_lies_on_is_left_out():
+    log_density, nodes = bumps((0.3, (-2.0, 0.0), 0.1), (0.7, (1.0, 0.0), 0.8))
+    beside = torch.tensor([[-1.95, 0.05]])  # on the narrow peak
+    peaks = heavy_peaks(log_density, nodes, min_mass=0.01, beside=beside)[0]
+    assert torch.allclose(peaks, torch.tensor([[1.0, 0.0]]))

@@ -35,10 +35,17 @@ def fits_from_peaks(x, decoder, peaks, settings: GapFitSettings):
     """For each image, the Gaussian of highest Gauss–Hermite ELBO among L-BFGS fits
     started at each of its peaks (with SVI's initial σ), each fitted alone so that an
     image's result does not depend on the other images'. x: (N, 784); peaks: N tensors
-    (M, 2) -> mu, log_sigma (N, 2), ELBO (N,) float64"""
-    counts = [len(p) for p in peaks]
+    (M, 2), M ≥ 0 -> mu, log_sigma (N, 2), ELBO (N,) float64, -inf where M = 0"""
+    n, counts = len(peaks), [len(p) for p in peaks]
+    best = (
+        torch.zeros(n, 2, device=x.device),
+        torch.zeros(n, 2, device=x.device),
+        torch.full((n,), -math.inf, dtype=torch.float64, device=x.device),
+    )
+    if sum(counts) == 0:
+        return best
     image = torch.repeat_interleave(
-        torch.arange(len(peaks), device=x.device), torch.tensor(counts, device=x.device)
+        torch.arange(n, device=x.device), torch.tensor(counts, device=x.device)
     )
     mu = torch.cat(list(peaks))
     log_sigma = torch.full_like(mu, math.log(settings.svi.initial_sigma))
@@ -52,11 +59,11 @@ def fits_from_peaks(x, decoder, peaks, settings: GapFitSettings):
         chunk=1,
     )
     elbo = gauss_hermite_elbo(x[image], decoder, mu, log_sigma, settings.hermite_points)
-    first = np.cumsum([0, *counts[:-1]])
-    best = torch.tensor(first, device=x.device) + torch.stack(
-        [e.argmax() for e in elbo.split(counts)]
-    )
-    return mu[best], log_sigma[best], elbo[best]
+    for i, first in enumerate(np.cumsum([0, *counts[:-1]])):
+        if counts[i]:
+            row = first + elbo[first : first + counts[i]].argmax()
+            best[0][i], best[1][i], best[2][i] = mu[row], log_sigma[row], elbo[row]
+    return best
 
 
 def inference_gaps(vae, x, images, log_px, mode, peaks, settings: GapFitSettings):

@@ -28,13 +28,21 @@ def basin_masses(log_density):
     return torch.zeros_like(weights).scatter_add_(1, roots, weights)
 
 
-def heavy_peaks(log_density, nodes, min_mass):
+def heavy_peaks(log_density, nodes, min_mass, beside=None):
     """The peaks whose basins hold at least `min_mass` of the posterior, heaviest first (the
-    heaviest always). log_density: (N, P, P); nodes: (P², 2) the grid's z, row-major
-    -> list of N tensors (M, 2), M ≥ 1"""
+    heaviest always), but for the peak of the basin holding the node nearest `beside`
+    where given (a start already tried).
+    log_density: (N, P, P); nodes: (P², 2) the grid's z, row-major; beside: (N, 2)
+    -> list of N tensors (M, 2)"""
+    roots = steepest_ascent_roots(log_density)
+    weights = torch.softmax(log_density.reshape(len(log_density), -1).double(), dim=1)
+    masses = torch.zeros_like(weights).scatter_add_(1, roots, weights)
     peaks = []
-    for mass in basin_masses(log_density):
+    for i, mass in enumerate(masses):
         heavy = torch.nonzero((mass >= min_mass) | (mass == mass.max())).flatten()
         heavy = heavy[mass[heavy].argsort(descending=True, stable=True)]
+        if beside is not None:
+            nearest = ((nodes - beside[i]) ** 2).sum(-1).argmin()
+            heavy = heavy[heavy != roots[i, nearest]]
         peaks.append(nodes[heavy])
     return peaks

@@ -111,14 +111,15 @@ def log_marginal_and_modes(
 ):
     """log_marginal_quadrature's two values and, from the same pass over the grid, starts
     for fits of the posterior found without sampling: the node where log p(z, x) is
-    highest, and the peaks on the half grid whose basins hold at least `min_mass` of the
-    posterior, heaviest first (mnist_vae.inference.peaks).
+    highest, and the other peaks on the half grid whose basins hold at least `min_mass`
+    of the posterior, heaviest first (mnist_vae.inference.peaks), that is all of them but
+    the one the highest node lies on.
     x: (N, 784) -> (N,), (N,) float64, (N, 2), list of N tensors (M, 2)"""
     fine, half, modes, on_half_grid = _scan_grid(
         x, decoder, limit, points, True, True, block_size, grid_chunk, ALL
     )
     half_nodes = latent_grid(limit, (points + 1) // 2)[0].float().to(x.device)
-    return fine, half, modes, heavy_peaks(on_half_grid, half_nodes, min_mass)
+    return fine, half, modes, heavy_peaks(on_half_grid, half_nodes, min_mass, beside=modes)
 
 
 @torch.no_grad()
