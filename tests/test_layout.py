@@ -1,4 +1,4 @@
-"""The README's layout section is the package's map: every module it names exists, and
+"""The layout section of docs/design.md is the package's map: every module it names exists, and
 every module is named where it lives."""
 
 import re
@@ -16,7 +16,7 @@ PACKAGE = REPO / "src" / "mnist_vae"
 def modules_in_readme():
     """The .py files the layout block lists under src/mnist_vae/, each with the folder of
     the line (or the continued line) that names it. -> {relative path}"""
-    block = (REPO / "README.md").read_text().split("## Layout")[1].split("```")[1]
+    block = (REPO / "docs/design.md").read_text().split("## Layout")[1].split("```")[1]
     lines = block.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("src/mnist_vae/"))
     named, folder = set(), ""

@@ -1,6 +1,7 @@
 """mnist-vae (or python -m mnist_vae): `compare A B`, what differs between two runs,
 results folders or git revisions; `config RUN`, the config that builds a run again;
-`settings-page`, docs/settings.md from the config schema."""
+`settings-page`, docs/settings.md from the config schema; `docs-pages`, the pages that
+quote results, from their templates and the reference run (docs/templates, docs/reference)."""
 
 import argparse
 import sys
@@ -30,9 +31,25 @@ def main(argv=None):
     )
     config.add_argument("run", help="a run name or its results folder")
     commands.add_parser("settings-page", help="docs/settings.md, from the config schema")
+    pages = commands.add_parser(
+        "docs-pages", help="docs pages quoting results, from docs/templates and docs/reference"
+    )
+    pages.add_argument(
+        "--from",
+        dest="run_folder",
+        help="first make a finished run (results/assignment) the reference: copy its small "
+        "files and its rules' benchmark times into docs/reference",
+    )
     args = parser.parse_args(argv)
     if args.command == "settings-page":
         sys.stdout.write(settings_page(read_schema()))
+        return
+    if args.command == "docs-pages":
+        from mnist_vae.report.docs_pages import copy_reference, write_pages  # pandas, here only
+
+        if args.run_folder:
+            copy_reference(args.run_folder, "benchmarks")
+        write_pages()
         return
     try:
         if args.command == "config":

@@ -1,6 +1,7 @@
 """Faults met through the real snakemake CLI on the tiny config: each ends in one line
 naming the key or file, and nothing good is lost or half-written."""
 
+import json
 import os
 import re
 import shutil
@@ -13,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from helpers import copy_workflow, full_disk, snakemake
+from helpers import MNIST, copy_workflow, full_disk, snakemake
 
+from mnist_vae.data.mnist import MNIST_FILES, file_digest
 from mnist_vae.storage.files import read_npz
 from mnist_vae.storage.torch_files import read_torch
 
@@ -240,6 +242,30 @@ def test_a_truncated_binarized_file_fails_the_rules_that_read_it_in_one_line(fin
     assert unchanged_but(before, after, failed=[workdir / RUN / "latent"])
 
 
+def test_a_damaged_idx_file_stops_the_download_in_one_line_and_copies_nothing(fresh):
+    images = fresh / "resources/mnist/train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:1000])
+    result = snakemake(fresh, "--until", "binarize", check=False)
+    one_line_error(result, "resources/mnist/train-images-idx3-ubyte.gz: not a complete gzip file")
+    assert (
+        not (fresh / "data/mnist/raw").exists() or list((fresh / "data/mnist/raw").iterdir()) == []
+    )
+
+
+def test_a_dead_mirror_is_said_and_the_next_one_serves(fresh, serve):
+    good = serve(MNIST)
+    md5 = {key: file_digest(MNIST / name, "md5") for key, name in MNIST_FILES.items()}
+    dead = "http://127.0.0.1:9/"  # the discard port: nothing listens there
+    data = {"source": "mirrors", "mirrors": [dead, good], "md5": md5, "timeout": 5}
+    (fresh / "mirrors.yaml").write_text(json.dumps({"runs": {"mirrored": {"data": data}}}))
+    result = snakemake(fresh, "--until", "binarize", "--configfile", "mirrors.yaml")
+    assert re.search(rf"{re.escape(dead)}train-images-idx3-ubyte.gz: .*refused", result.stderr)
+    manifest = json.loads((fresh / "data/mnist/raw-mirrors/manifest.json").read_text())
+    assert {entry["source"] for entry in manifest.values()} == {
+        good + name for name in MNIST_FILES.values()
+    }
+
+
 def test_an_unreadable_checkpoint_is_set_aside_and_training_runs(fresh):
     snakemake(fresh, "--until", "binarize")
     checkpoint = fresh / RUN / "train.checkpoint.pt"
@@ -300,7 +326,9 @@ def scripts_running_in(workdir):
 def test_killed_training_resumes_from_its_checkpoint(fresh):
     job = start_training(fresh, 400)
     os.killpg(job.pid, signal.SIGTERM)
-    job.wait(timeout=60)
+    _, stderr = job.communicate(timeout=60)
+    assert job.returncode != 0
+    assert "error: interrupted (SIGTERM)" in stderr and "Traceback" not in stderr
     checkpoint = fresh / RUN / "train.checkpoint.pt"
     assert not (fresh / RUN / "model.pt").exists()
     assert 1 <= len(read_torch(checkpoint)["history"]) < 400
@@ -311,6 +339,7 @@ def test_ctrl_c_ends_training_in_one_line_keeping_the_checkpoint(fresh):
     job = start_training(fresh, 100_000)
     os.killpg(job.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
     _, stderr = job.communicate(timeout=60)
+    assert job.returncode != 0
     # SIGINT, or SIGTERM from snakemake, whichever comes first
     assert re.search(r"error: interrupted \(SIG(INT|TERM)\)", stderr)
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr

@@ -6,11 +6,14 @@ is replaced by the expression's value, evaluated over the reference files:
     metrics, inpainting, gaps, provenance   the run's JSON files, as dicts
     history, over_training                  its CSV tables, as DataFrames
 
-and the helpers below (`nats` for "mean ± s.e.", `minus` for a typographic minus sign).
+and the helpers below (`nats` for "mean ± s.e.", `minus` for a typographic minus sign,
+`over_training_table` for the gap split at each weight snapshot, `resources_table` for
+what each rule's jobs took).
 `mnist-vae docs-pages` writes them; a test checks that the committed pages are current and
 that no template writes a result by hand."""
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -30,6 +33,8 @@ REFERENCE_FILES = {
     "provenance": "provenance.json",
     "history": "history.csv",
     "over_training": "gaps/over_training.csv",
+    "gaps_per_image": "gaps/gaps_per_image.csv",
+    "resources": "resources.csv",
 }
 
 
@@ -43,6 +48,69 @@ def nats(stat, digits=2):
     return minus(f"{stat['mean']:.{digits}f} ± {stat['sem']:.{digits}f}")
 
 
+def over_training_table(table):
+    """The approximation and amortization gaps at each snapshot, for both splits, as a
+    markdown table. table: gaps_over_training's rows"""
+    lines = [
+        "| epoch | train: approximation | train: amortization | test: approximation | "
+        "test: amortization |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for epoch, rows in table.groupby("epoch", sort=True):
+        split = rows.set_index("split")
+        cells = [
+            f"{split.loc[name, f'{gap}_gap.mean']:.2f}"
+            for name in ("train", "test")
+            for gap in ("approximation", "amortization")
+        ]
+        lines.append(f"| {epoch} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def resources_table(resources):
+    """Each rule's measured time and peak memory per job, as a markdown table.
+    resources: copy_reference's resources.csv"""
+
+    def span(low, high, unit, digits=0):
+        low, high = f"{low:.{digits}f}", f"{high:.{digits}f}"
+        return f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
+
+    lines = ["| rule | jobs | time per job | peak memory per job |", "| --- | --- | --- | --- |"]
+    for row in resources.itertuples():
+        seconds = span(row.seconds_min, row.seconds_max, "s")
+        memory = span(row.max_rss_mb_min, row.max_rss_mb_max, "MB")
+        lines.append(f"| `{row.rule}` | {row.jobs} | {seconds} | {memory} |")
+    return "\n".join(lines)
+
+
+def copy_reference(run_folder, benchmarks, destination=REFERENCE):
+    """A finished run's small files into the reference folder, with resources.csv: each
+    rule's jobs, their least and most seconds and peak memory, from Snakemake's benchmark
+    files of the run (benchmarks/<rule>/<run>.tsv or <run>/<shard>.tsv)."""
+    run_folder, destination = Path(run_folder), Path(destination)
+    run = run_folder.name
+    for path in REFERENCE_FILES.values():
+        if path != "resources.csv":
+            (destination / path).parent.mkdir(parents=True, exist_ok=True)
+            (destination / path).write_bytes((run_folder / path).read_bytes())
+    rows = []
+    for rule_folder in sorted(Path(benchmarks).iterdir()):
+        files = [*rule_folder.glob(f"{run}.tsv"), *sorted(rule_folder.glob(f"{run}/*.tsv"))]
+        if files:
+            table = pd.concat([pd.read_csv(path, sep="\t") for path in files])
+            rows.append(
+                {
+                    "rule": rule_folder.name,
+                    "jobs": len(table),
+                    "seconds_min": table["s"].min(),
+                    "seconds_max": table["s"].max(),
+                    "max_rss_mb_min": table["max_rss"].min(),
+                    "max_rss_mb_max": table["max_rss"].max(),
+                }
+            )
+    pd.DataFrame(rows).to_csv(destination / "resources.csv", index=False)
+
+
 def reference_files(folder=REFERENCE):
     """The reference run's files, read. -> {name: dict or DataFrame}"""
     files = {}
@@ -54,7 +122,15 @@ def reference_files(folder=REFERENCE):
 
 def render(template, files):
     """`template` with every placeholder replaced by its value over `files`."""
-    namespace = {**files, "nats": nats, "minus": minus, "abs": abs, "len": len, "max": max}
+    helpers = {
+        "nats": nats,
+        "minus": minus,
+        "over_training_table": over_training_table,
+        "resources_table": resources_table,
+    }
+    functions = {"abs": abs, "len": len, "max": max, "min": min, "sum": sum}
+    maths = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "pi": math.pi}
+    namespace = {**files, **helpers, **functions, **maths}
 
     def value(match):
         expression, spec = match.group(1), match.group(2)
