@@ -2,6 +2,8 @@
 
 import functools
 import http.server
+import os
+import random
 import threading
 
 import numpy as np
@@ -13,6 +15,16 @@ from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings, TrainSettings
 from mnist_vae.train import train
+
+
+def pytest_collection_modifyitems(items):
+    """MNIST_VAE_TEST_ORDER=reverse or =shuffle:<seed> runs the tests in another order,
+    to check that none depends on what an earlier one left behind."""
+    order = os.environ.get("MNIST_VAE_TEST_ORDER", "")
+    if order == "reverse":
+        items.reverse()
+    elif order.startswith("shuffle:"):
+        random.Random(int(order.removeprefix("shuffle:"))).shuffle(items)
 
 
 @pytest.fixture

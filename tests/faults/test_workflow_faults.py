@@ -175,6 +175,28 @@ def test_a_truncated_model_fails_the_rules_that_read_it_in_one_line(finished, tm
     assert unchanged_but(before, after, failed=[workdir / RUN / "samples"])
 
 
+class Payload:
+    """Unpickling this runs code: it would create the file `marker`."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_crafted_model_file_is_refused_unread_in_one_line(finished, tmp_path):
+    workdir = copy_of(finished, tmp_path / "w")
+    marker = tmp_path / "ran"
+    torch.save({"settings": Payload(marker)}, workdir / RUN / "model.pt")
+    before = files_and_times(workdir / "results")
+    result = snakemake(workdir, "-f", f"{RUN}/samples/samples.png", check=False)
+    one_line_error(result, f"{RUN}/model.pt: holds objects other than tensors and plain data")
+    assert not marker.exists()
+    after = files_and_times(workdir / "results")
+    assert unchanged_but(before, after, failed=[workdir / RUN / "samples"])
+
+
 def test_a_full_disk_fails_the_job_in_one_line_and_loses_nothing_else(finished, tmp_path):
     workdir = copy_of(finished, tmp_path / "w")
     samples = workdir / RUN / "samples"
