@@ -1,4 +1,5 @@
-"""The gradient of the single-sample ELBO, written out by hand.
+"""The gradients of the training objectives, written out by hand: the single-sample ELBO
+(its KL term weighted, for a warm-up) and the importance-weighted bound IWAE-k.
 
 For a minibatch x (B, 784) and standard normal draws eps (B, Dz), with the encoder
 h1 = tanh(x W1ᵀ + b1), [mu, log_sigma] = h1 W2ᵀ + b2, z = mu + exp(log_sigma) * eps, and the
@@ -12,7 +13,15 @@ Its gradient takes five large matrix products (two forward, three backward: the 
 needs no gradient with respect to x) and a few elementwise passes. Autograd computes the
 same numbers with more passes over memory and more Python per step; this is the training
 loop's fast path, and a test checks it against autograd on the same batch and draws.
+
+The KL term's weight β (a warm-up, Sønderby et al. 2016) scales -½|z|² + ½|eps|² +
+Σ log_sigma. IWAE-k (Burda et al. 2016) takes k draws per image with log weights w_k, each
+the ELBO's summand above, and maximises log (1/k) Σ_k exp(w_k): its gradient is the
+ELBO's gradient at each draw weighted by softmax_k(w_k), through the same five products,
+on k times as many rows.
 """
+
+import math
 
 import torch
 
@@ -20,10 +29,10 @@ from mnist_vae.products import linear, matmul
 
 
 @torch.no_grad()
-def elbo_and_gradients(vae, x, eps):
+def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
     """Sum over the batch of the single-sample ELBO at z = mu + sigma * eps, and the gradient
-    of the mean loss -ELBO written into every parameter's .grad.
-    x: (B, 784), eps: (B, Dz) -> scalar tensor (the summed ELBO)"""
+    of the mean loss -ELBO_β (its KL term weighted by kl_weight) written into every
+    parameter's .grad. x: (B, 784), eps: (B, Dz) -> scalar tensor (the summed ELBO, β = 1)"""
     encoder, decoder = vae.encoder, vae.decoder
     first, second = encoder.hidden_layer, encoder.output_layer
     third, out = decoder.hidden_layer, decoder.output_layer
@@ -48,9 +57,53 @@ def elbo_and_gradients(vae, x, eps):
     out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
     d_a3 = matmul(d_logits, out.weight).mul_(1 - h3 * h3)
     third.weight.grad, third.bias.grad = matmul(d_a3.T, z), d_a3.sum(0)
-    d_z = matmul(d_a3, third.weight).add_(z, alpha=1 / n)
-    d_out = torch.cat([d_z, d_z * eps * sigma - 1 / n], dim=-1)
+    d_z = matmul(d_a3, third.weight).add_(z, alpha=kl_weight / n)
+    d_out = torch.cat([d_z, d_z * eps * sigma - kl_weight / n], dim=-1)
     second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
     d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
     first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
     return elbo
+
+
+@torch.no_grad()
+def iwae_and_gradients(vae, x, eps):
+    """Sum over the batch of the IWAE-k bound from the k draws z_k = mu + sigma * eps_k, and
+    the gradient of the mean loss -IWAE-k written into every parameter's .grad.
+    x: (B, 784), eps: (k, B, Dz) -> scalar tensors: the summed IWAE-k bound, and the summed
+    single-sample ELBO of the first draw (the encoder's ELBO, estimated on the same draws)"""
+    encoder, decoder = vae.encoder, vae.decoder
+    first, second = encoder.hidden_layer, encoder.output_layer
+    third, out = decoder.hidden_layer, decoder.output_layer
+    k, n = eps.shape[0], x.shape[0]
+
+    h1 = encoder.hidden_units(x)
+    mu, log_sigma = linear(h1, second.weight, second.bias).chunk(2, dim=-1)
+    sigma = log_sigma.exp()
+    z = torch.addcmul(mu, sigma, eps).flatten(0, 1)  # (k·B, Dz), draw-major
+    h3 = decoder.hidden_units(z)
+    logits = decoder.logits(h3)
+    x_k = x.repeat(k, 1)
+
+    log_w = (
+        (x_k * logits).sum(-1)
+        - torch.nn.functional.softplus(logits).sum(-1)
+        - 0.5 * (z * z).sum(-1)
+        + 0.5 * (eps * eps).flatten(0, 1).sum(-1)
+        + log_sigma.sum(-1).repeat(k)
+    ).view(k, n)
+    iwae = (torch.logsumexp(log_w, dim=0) - math.log(k)).sum()
+    # d loss / d log_w_k = -softmax_k(log_w) / n: each draw's ELBO gradient, so weighted
+    weights = torch.softmax(log_w, dim=0).flatten()[:, None] / n
+
+    d_logits = torch.sigmoid(logits).sub_(x_k).mul_(weights)
+    out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
+    d_a3 = matmul(d_logits, out.weight).mul_(1 - h3 * h3)
+    third.weight.grad, third.bias.grad = matmul(d_a3.T, z), d_a3.sum(0)
+    d_z = matmul(d_a3, third.weight).addcmul_(z, weights).view(k, n, -1)
+    d_mu = d_z.sum(0)
+    d_log_sigma = (d_z * eps).sum(0).mul_(sigma).sub_(1 / n)  # the softmax weights sum to 1
+    d_out = torch.cat([d_mu, d_log_sigma], dim=-1)
+    second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
+    d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
+    first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
+    return iwae, log_w[0].sum()
