@@ -183,3 +183,8 @@ def test_runs_reading_one_source_from_two_places_are_refused_naming_the_key():
         SettingError, match=r"^config\.runs\.b\.data\.mirrors: differs from run a's"
     ):
         resolve_runs(config(runs={"a": mirrors, "b": elsewhere}), SCHEMA)
+
+
+def test_the_objectives_sweep_names_its_runs_after_the_bound_trained_on():
+    sweep = {"train.objective": ["iwae"], "train.iwae_samples": [5, 50], "train.seed": [0]}
+    assert list(sweep_runs("objective", sweep)) == ["objective-iwae-k5-s0", "objective-iwae-k50-s0"]

@@ -156,3 +156,31 @@ def test_removing_the_checkpoint_removes_its_snapshots_too(images, tmp_path):
     assert snapshots_path(checkpoint).exists()
     remove_checkpoint(checkpoint)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_training_on_iwae_records_the_bound_trained_on_above_the_elbo(images):
+    settings = TrainSettings(epochs=4, batch_size=50, heldout_images=50, objective="iwae")
+    _, history = fit(images, settings=settings)
+    assert {record["objective"] for record in history} == {"IWAE-5"}
+    assert all(r["train_objective"] > r["train_elbo"] for r in history)
+    assert history[-1]["heldout_elbo"] > history[0]["heldout_elbo"] + 10
+
+
+def test_the_kl_weight_rises_linearly_from_zero_to_one_over_the_warm_up():
+    settings = TrainSettings(kl_warmup_epochs=4)
+    assert [settings.kl_weight(epoch) for epoch in range(1, 7)] == [0, 0.25, 0.5, 0.75, 1, 1]
+    assert TrainSettings().kl_weight(1) == 1.0
+
+
+def test_a_warm_up_trains_on_the_weighted_elbo_and_reports_the_elbo(images):
+    settings = TrainSettings(epochs=4, batch_size=50, heldout_images=50, kl_warmup_epochs=2)
+    _, history = fit(images, settings=settings)
+    assert [r["objective"] for r in history] == [
+        "ELBO, KL weight 0.00",
+        "ELBO, KL weight 0.50",
+        "ELBO",
+        "ELBO",
+    ]
+    # a KL term weighted below 1 makes the trained bound higher than the ELBO; at 1 equal
+    assert history[0]["train_objective"] > history[0]["train_elbo"]
+    assert history[-1]["train_objective"] == history[-1]["train_elbo"]

@@ -32,7 +32,8 @@ from mnist_vae.products import linear, matmul
 def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
     """Sum over the batch of the single-sample ELBO at z = mu + sigma * eps, and the gradient
     of the mean loss -ELBO_β (its KL term weighted by kl_weight) written into every
-    parameter's .grad. x: (B, 784), eps: (B, Dz) -> scalar tensor (the summed ELBO, β = 1)"""
+    parameter's .grad. x: (B, 784), eps: (B, Dz) -> scalar tensors: the summed ELBO and the
+    summed ELBO_β, the bound trained on (the same tensor when kl_weight is 1)"""
     encoder, decoder = vae.encoder, vae.decoder
     first, second = encoder.hidden_layer, encoder.output_layer
     third, out = decoder.hidden_layer, decoder.output_layer
@@ -52,6 +53,10 @@ def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
         + 0.5 * (eps * eps).sum()
         + log_sigma.sum()
     )
+    weighted = elbo
+    if kl_weight != 1.0:  # ELBO_β = ELBO - (1 - β)(log p(z) - log q(z|x))
+        prior_minus_q = 0.5 * (eps * eps).sum() - 0.5 * (z * z).sum() + log_sigma.sum()
+        weighted = elbo - (1 - kl_weight) * prior_minus_q
 
     d_logits = torch.sigmoid(logits).sub_(x).div_(n)
     out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
@@ -62,7 +67,7 @@ def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
     second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
     d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
     first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
-    return elbo
+    return elbo, weighted
 
 
 @torch.no_grad()

@@ -134,6 +134,25 @@ class TrainSettings(FromConfig):
     quadrature: QuadratureGrid = QuadratureGrid(points=201)
     # Epochs after which the weights are kept, for analyses over training.
     snapshot_epochs: tuple[int, ...] = (1, 5, 10, 25, 50, 100)
+    # The bound maximised: the single-sample ELBO, or IWAE with iwae_samples draws per image.
+    objective: Literal["elbo", "iwae"] = "elbo"
+    iwae_samples: int = 5
+    # The ELBO's KL term weighted (e - 1) / kl_warmup_epochs in epoch e until it reaches 1.
+    kl_warmup_epochs: int = 0
+
+    def kl_weight(self, epoch):
+        """The KL term's weight in `epoch` (1-based): rising linearly from 0, one step per
+        epoch, to 1 after kl_warmup_epochs epochs; 1 throughout without a warm-up."""
+        if self.kl_warmup_epochs == 0:
+            return 1.0
+        return min(1.0, (epoch - 1) / self.kl_warmup_epochs)
+
+    def objective_name(self, epoch):
+        """The bound trained on in `epoch`, as the training curves label it."""
+        if self.objective == "iwae":
+            return f"IWAE-{self.iwae_samples}"
+        weight = self.kl_weight(epoch)
+        return "ELBO" if weight == 1.0 else f"ELBO, KL weight {weight:.2f}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from mnist_vae.errors import DataError, DivergenceError
-from mnist_vae.gradients import elbo_and_gradients
+from mnist_vae.gradients import elbo_and_gradients, iwae_and_gradients
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.model import VAE, weights_finite
@@ -97,17 +97,28 @@ def heldout_log_px(vae, x, settings, epoch):
     return log_px.mean().item()
 
 
-def train_epoch(vae, optimizer, x_train, batch_size, shuffle_generator, noise_generator):
-    """One pass over the shuffled training set, one Adam step per minibatch.
-    x_train: (N, 784) -> mean single-sample ELBO of the minibatches, as they were trained"""
-    total = torch.zeros((), device=x_train.device)
+def train_epoch(vae, optimizer, x_train, settings, epoch, shuffle_generator, noise_generator):
+    """One pass over the shuffled training set, one Adam step per minibatch on the bound
+    settings.objective names (the KL term weighted as settings.kl_weight(epoch) says).
+    x_train: (N, 784) -> the mean single-sample ELBO of the minibatches as they were trained
+    (of the first draw, for IWAE), and the mean of the bound trained on"""
+    elbo, bound = torch.zeros((), device=x_train.device), torch.zeros((), device=x_train.device)
     order = torch.randperm(len(x_train), generator=shuffle_generator).to(x_train.device)
+    iwae, kl_weight = settings.objective == "iwae", settings.kl_weight(epoch)
     # One gather for the epoch, then views: a gather per minibatch costs more.
-    for x in x_train[order].split(batch_size):
-        eps = torch.randn((len(x), vae.latent_dim), generator=noise_generator, device=x.device)
-        total += elbo_and_gradients(vae, x, eps)
+    for x in x_train[order].split(settings.batch_size):
+        if iwae:
+            shape = (settings.iwae_samples, len(x), vae.latent_dim)
+            eps = torch.randn(shape, generator=noise_generator, device=x.device)
+            batch_bound, batch_elbo = iwae_and_gradients(vae, x, eps)
+            bound += batch_bound
+        else:
+            eps = torch.randn((len(x), vae.latent_dim), generator=noise_generator, device=x.device)
+            batch_elbo, batch_bound = elbo_and_gradients(vae, x, eps, kl_weight)
+            bound += batch_bound
+        elbo += batch_elbo
         optimizer.step()
-    return total.item() / len(x_train)
+    return elbo.item() / len(x_train), bound.item() / len(x_train)
 
 
 def train(
@@ -162,7 +173,7 @@ def train(
     for epoch in epochs:
         start = time.perf_counter()
         generators = shuffle_generator, noise_generator
-        train_elbo = train_epoch(vae, optimizer, x_train, settings.batch_size, *generators)
+        train_elbo, train_bound = train_epoch(vae, optimizer, x_train, settings, epoch, *generators)
         if not (math.isfinite(train_elbo) and weights_finite(vae)):
             kept = f"; the checkpoint after epoch {epoch - 1} is kept" if epoch > 1 else ""
             raise DivergenceError(
@@ -175,6 +186,10 @@ def train(
             "heldout_log_px": heldout_log_px(vae, x_heldout, settings, epoch),
             "seconds": time.perf_counter() - start,
         }
+        if settings.objective_name(epoch) != "ELBO" or settings.kl_warmup_epochs:
+            # the bound trained on, where it is not the ELBO the other columns report
+            record["objective"] = settings.objective_name(epoch)
+            record["train_objective"] = train_bound
         history.append(record)
         if epoch in settings.snapshot_epochs:
             snapshots[epoch] = {

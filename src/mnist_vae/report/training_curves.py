@@ -7,7 +7,9 @@ import numpy as np
 
 def training_curves_figure(history):
     """history: DataFrame with epoch, train_elbo, heldout_elbo and heldout_log_px (NaN in
-    the epochs without it); the exact values are drawn as points joined by lines."""
+    the epochs without it), and where the bound trained on was not the ELBO, objective (its
+    name) and train_objective (its value); the exact values are drawn as points joined by
+    lines."""
     monitored = history[history["heldout_log_px"].notna()]
     exact = len(monitored) > 0
     fig, axes = plt.subplots(
@@ -15,6 +17,11 @@ def training_curves_figure(history):
     )
     ax = axes[0, 0]
     ax.plot(history["epoch"], history["train_elbo"], label="train ELBO")
+    if "train_objective" in history.columns:  # trained on another bound: say which
+        names = history["objective"].unique()
+        trained = names[0] if len(names) == 1 else "ELBO with its KL term warmed up"
+        label = f"train {trained}, the bound trained on"
+        ax.plot(history["epoch"], history["train_objective"], "--", label=label)
     ax.plot(history["epoch"], history["heldout_elbo"], label="held-out ELBO")
     if exact:
         ax.plot(

@@ -134,6 +134,9 @@ SHORT_NAMES = {
     "train.seed": "s",
     "train.epochs": "e",
     "train.batch_size": "b",
+    "train.objective": "",  # the value alone: iwae
+    "train.iwae_samples": "k",
+    "train.kl_warmup_epochs": "kl",
 }
 
 

@@ -60,6 +60,11 @@ def check_run(settings, where="config"):
         test_images,
     )
     train = settings["train"]
+    if train["objective"] == "iwae" and train["kl_warmup_epochs"] > 0:
+        raise SettingError(
+            f"{where}.train.kl_warmup_epochs: a KL warm-up weights the ELBO's KL term; with "
+            "train.objective iwae there is none: set it to 0 or the objective to elbo"
+        )
     # Snapshots after later epochs are simply not taken; with none taken at all, the gaps
     # over training would have no weights to analyse.
     if not any(epoch <= train["epochs"] for epoch in train["snapshot_epochs"]):
