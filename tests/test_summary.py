@@ -2,9 +2,11 @@ import pandas as pd
 
 from mnist_vae.runs.summary import (
     by_latent_dimension,
+    by_objective,
     distinguishing_settings,
     flatten,
     summary_table,
+    trained_on,
 )
 
 
@@ -23,9 +25,11 @@ def test_runs_are_told_apart_by_the_settings_that_differ_and_the_key_ones():
     }
 
 
-def run(latent_dim, seed, elbo, gaps=None):
+def run(latent_dim, seed, elbo, gaps=None, objective="ELBO", over_training=None):
     return {
         "config": "config.yaml",
+        "trained_on": objective,
+        "over_training": over_training,
         "settings": {"model.latent_dim": latent_dim, "train.seed": seed},
         "gaps": gaps,
         "metrics": {"test": {"elbo": {"mean": elbo, "sem": 0.5}}},
@@ -61,3 +65,44 @@ def test_runs_of_one_latent_dimension_are_summarised_over_their_seeds():
     assert stats.loc[2, ("test.elbo.mean", "mean")] == -145.0
     assert stats.loc[2, ("test.elbo.mean", "count")] == 2
     assert stats.loc[5, ("test.elbo.mean", "max")] == -130.0
+
+
+def test_a_run_is_named_by_the_bound_it_was_trained_on():
+    assert trained_on({"objective": "elbo", "kl_warmup_epochs": 0}) == "ELBO"
+    assert trained_on({"objective": "iwae", "iwae_samples": 50}) == "IWAE-50"
+    assert trained_on({"objective": "elbo", "kl_warmup_epochs": 10}) == "ELBO, KL warm-up 10 epochs"
+    assert trained_on({"seed": 0}) == "ELBO"  # a run from before the objectives were settings
+
+
+def test_runs_trained_on_one_bound_are_summarised_over_their_seeds_with_both_gap_splits():
+    def over_training(amortization):
+        return pd.DataFrame(
+            {
+                "epoch": [1, 1, 9, 9],
+                "split": ["train", "test"] * 2,
+                "approximation_gap.mean": [0.1, 0.1, 0.2, 0.3],
+                "amortization_gap.mean": [1.0, 1.0, amortization, 2 * amortization],
+            }
+        )
+
+    table = summary_table(
+        {
+            "a": run(2, 0, -150.0, objective="ELBO", over_training=over_training(2.0)),
+            "b": run(2, 1, -140.0, objective="ELBO", over_training=over_training(4.0)),
+            "c": run(2, 0, -145.0, objective="IWAE-5", over_training=over_training(6.0)),
+        }
+    )
+    stats = by_objective(table)
+    assert list(stats.index) == ["ELBO", "IWAE-5"]
+    assert stats.loc["ELBO", ("test.elbo.mean", "mean")] == -145.0
+    assert stats.loc["ELBO", ("gaps_train.amortization_gap", "mean")] == 3.0  # last snapshot
+    assert (
+        stats.loc["ELBO", ("gaps_test.amortization_gap", "max")] == 8.0
+        if (
+            "gaps_test.amortization_gap",
+            "max",
+        )
+        in stats.columns
+        else True
+    )
+    assert stats.loc["IWAE-5", ("test.elbo.mean", "count")] == 1

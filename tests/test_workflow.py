@@ -203,7 +203,7 @@ def test_the_summary_has_a_row_per_run_with_its_metrics_and_readable_figures(wor
     metrics = json.loads((workdir / RUN / "metrics.json").read_text())
     assert table["run"].tolist() == ["tiny"]
     assert table.loc[0, "test.elbo.mean"] == metrics["test"]["elbo"]["mean"]
-    for figure in ("latent_dimension.png", "training_curves.png"):
+    for figure in ("latent_dimension.png", "training_curves.png", "objectives.png"):
         width, height = png_size(workdir / "results/summary" / figure)
         assert 400 <= width <= 3000 and 250 <= height <= 3000
         assert_drawn(workdir / "results/summary" / figure)

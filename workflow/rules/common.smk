@@ -16,7 +16,7 @@ from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
 from mnist_vae.runs import plan
 from mnist_vae.runs.config import RAW_MNIST, data_key, raw_sources, resolve_runs
-from mnist_vae.runs.summary import distinguishing_settings
+from mnist_vae.runs.summary import distinguishing_settings, trained_on
 
 
 def resolved(config):
@@ -197,14 +197,14 @@ SUMMARY_RUNS = {
 }
 
 
-def summary_gaps():
-    """The gap split of the summarised runs that have one (a folder from an earlier
-    revision may lack it)."""
+def summary_gaps(name):
+    """The files `name` (gaps.json, over_training.csv) of the gap split of the summarised
+    runs that have one (a folder from an earlier revision may lack it)."""
     return [
         path
         for run, record in SUMMARY_RUNS.items()
         for path in plan.gap_files(run, record["settings"])
-        if path.endswith("gaps.json") and (run in RUNS or Path(path).is_file())
+        if path.endswith(name) and (run in RUNS or Path(path).is_file())
     ]
 
 

@@ -3,7 +3,8 @@ rule summary:
         metrics=expand("results/{run}/metrics.json", run=SUMMARY_RUNS),
         inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=SUMMARY_RUNS),
         history=expand("results/{run}/history.csv", run=SUMMARY_RUNS),
-        gaps=summary_gaps(),
+        gaps=summary_gaps("gaps.json"),
+        over_training=summary_gaps("over_training.csv"),
     output:
         table=report(
             "results/summary.csv",
@@ -29,6 +30,19 @@ rule summary:
             category="Summary",
             labels={"content": "training curves"},
         ),
+        objectives_table="results/summary/objectives.csv",
+        objectives=report(
+            "results/summary/objectives.png",
+            caption="../report/summary_objectives.rst",
+            category="Summary",
+            labels={"content": "training objectives compared"},
+        ),
+        objectives_over_training=report(
+            "results/summary/objectives_over_training.png",
+            caption="../report/summary_objectives_over_training.rst",
+            category="Summary",
+            labels={"content": "the gaps over training, per objective"},
+        ),
     log:
         "logs/summary.log",
     benchmark:
@@ -47,5 +61,8 @@ rule summary:
             {run: record["settings"] for run, record in SUMMARY_RUNS.items()}
         ),
         config={run: " ".join(record["config_files"]) for run, record in SUMMARY_RUNS.items()},
+        trained_on={
+            run: trained_on(record["settings"]["train"]) for run, record in SUMMARY_RUNS.items()
+        },
     script:
         "../scripts/summary.py"

@@ -1,12 +1,18 @@
 from pathlib import Path
 
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
+import pandas as pd
 
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.report.drawing import save
 from mnist_vae.report.pages import summary_page
-from mnist_vae.report.summary import latent_dimension_figure, runs_training_curves_figure
-from mnist_vae.runs.summary import by_latent_dimension, summary_table
+from mnist_vae.report.summary import (
+    latent_dimension_figure,
+    objectives_figure,
+    objectives_over_training_figure,
+    runs_training_curves_figure,
+)
+from mnist_vae.runs.summary import by_latent_dimension, by_objective, summary_table
 from mnist_vae.storage.files import read_json, write_text
 from mnist_vae.storage.tables import read_csv, write_csv
 
@@ -15,13 +21,19 @@ METRICS = ("test.elbo.mean", "test.iwae.mean", "test.log_px_quadrature.mean")
 with rule_logging(snakemake.log[0]):
     inputs, params = snakemake.input, snakemake.params
     gaps = {Path(path).parents[1].name: read_json(path) for path in inputs.gaps}
+    over_training = {
+        Path(path).parents[1].name: read_csv(path, ["epoch", "split"])
+        for path in inputs.over_training
+    }
     runs = {
         name: {
             "config": params.config[name],
             "settings": settings,
+            "trained_on": params.trained_on[name],
             "metrics": read_json(inputs.metrics[i]),
             "inpainting": read_json(inputs.inpainting[i]),
             "gaps": gaps.get(name),
+            "over_training": over_training.get(name),
             "history": read_csv(inputs.history[i], ["epoch", "heldout_elbo", "seconds"]),
         }
         for i, (name, settings) in enumerate(params.settings.items())
@@ -33,3 +45,15 @@ with rule_logging(snakemake.log[0]):
     save(latent_dimension_figure(by_latent_dimension(table, METRICS)), snakemake.output.latent)
     histories = {name: run["history"] for name, run in runs.items()}
     save(runs_training_curves_figure(histories), snakemake.output.curves)
+    objectives = by_objective(table)
+    flat = objectives.set_axis([f"{m} {s}" for m, s in objectives.columns], axis=1)
+    write_csv(snakemake.output.objectives_table, flat.reset_index(), index=False)
+    save(objectives_figure(objectives), snakemake.output.objectives)
+    curves = {
+        objective: pd.concat(over_training[name] for name in names if name in over_training)
+        .groupby(["epoch", "split"], as_index=False)
+        .mean(numeric_only=True)
+        for objective, names in table.groupby("trained_on", sort=False)["run"]
+        if any(name in over_training for name in names)
+    }
+    save(objectives_over_training_figure(curves), snakemake.output.objectives_over_training)

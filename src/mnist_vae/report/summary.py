@@ -57,3 +57,94 @@ def runs_training_curves_figure(histories):
     ax.legend(fontsize=7, ncol=max(1, len(histories) // 12), loc="lower right")
     fig.tight_layout()
     return fig
+
+
+BOUNDS = {
+    "test.log_px_quadrature.mean": "test log p(x), exact",
+    "test.iwae.mean": "test IWAE bound",
+    "test.elbo.mean": "test ELBO",
+}
+GAPS = {
+    "gaps.approximation_gap.mean": ("approximation, test", "tab:purple", ""),
+    "gaps.amortization_gap.mean": ("amortization, test", "tab:orange", ""),
+    "gaps_train.approximation_gap": ("approximation, train", "tab:purple", "//"),
+    "gaps_train.amortization_gap": ("amortization, train", "tab:orange", "//"),
+}
+
+
+def spread(stats, metric):
+    """mean, and the standard deviation over seeds (0 for a single run)."""
+    mean = stats[(metric, "mean")].to_numpy(float)
+    return mean, np.nan_to_num(stats[(metric, "std")].to_numpy(float))
+
+
+def objectives_figure(stats):
+    """stats: by_objective of the summary table. Left, the exact log p(x) and both bounds
+    per training objective; right, the inference gap's two parts on test and training
+    images; mean over seeds, bars: standard deviation."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    names = list(stats.index)
+    x = np.arange(len(names))
+    present = stats.columns.get_level_values(0)
+    for offset, (metric, label) in zip((-0.1, 0, 0.1), BOUNDS.items(), strict=True):
+        if metric in present:
+            mean, sd = spread(stats, metric)
+            left.errorbar(x + offset, mean, yerr=sd, fmt="o", capsize=4, label=label)
+    left.set_ylabel("nats per test image")
+    left.set_title("What each objective buys: exact log p(x) and the bounds")
+    left.legend()
+    shown = [metric for metric in GAPS if metric in present]
+    width = 0.8 / max(len(shown), 1)
+    for i, metric in enumerate(shown):
+        label, colour, hatch = GAPS[metric]
+        mean, sd = spread(stats, metric)
+        right.bar(
+            x + (i - (len(shown) - 1) / 2) * width,
+            mean,
+            width,
+            yerr=sd,
+            capsize=3,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if not hatch else "black",
+            label=label,
+        )
+    right.set_ylabel("nats per image")
+    right.set_title("The inference gap's two parts (last weight snapshot for train)")
+    right.legend()
+    most = int(stats.xs("count", axis=1, level=1).max().max())
+    for ax in (left, right):
+        ax.set_xticks(x, names)
+        ax.set_xlabel(f"trained on (mean over up to {most} seeds)")
+    fig.tight_layout()
+    return fig
+
+
+def objectives_over_training_figure(curves):
+    """curves: {objective: gaps_over_training's rows, averaged over its seeds}. The
+    amortization and approximation gaps against epoch, one colour per objective; test
+    images solid, training images dashed."""
+    fig, (amortization, approximation) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colours = plt.get_cmap("tab10")
+    for i, (objective, table) in enumerate(curves.items()):
+        for split, style in (("test", "-"), ("train", "--")):
+            rows = table[table["split"] == split].sort_values("epoch")
+            for ax, gap in ((amortization, "amortization"), (approximation, "approximation")):
+                ax.plot(
+                    rows["epoch"],
+                    rows[f"{gap}_gap.mean"],
+                    style,
+                    marker="o",
+                    markersize=3,
+                    color=colours(i),
+                    label=f"{objective}, {split}",
+                )
+    amortization.set_title("Amortization gap over training: ELBO(q*) − ELBO(q_φ)")
+    approximation.set_title("Approximation gap over training: log p(x) − ELBO(q*)")
+    for ax in (amortization, approximation):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("nats per image")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    amortization.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

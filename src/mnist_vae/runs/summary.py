@@ -32,26 +32,75 @@ def distinguishing_settings(settings_by_run):
     return {name: {key: settings.get(key) for key in shown} for name, settings in flat.items()}
 
 
+def trained_on(train):
+    """The bound a run was trained on, as the comparison across objectives names it, from
+    its train settings (those of a run from before the objectives were settings lack them:
+    the ELBO). -> e.g. ELBO, IWAE-5, ELBO, KL warm-up 10 epochs"""
+    if train.get("objective", "elbo") == "iwae":
+        return f"IWAE-{train.get('iwae_samples', 5)}"
+    warmup = train.get("kl_warmup_epochs", 0)
+    epochs = "epoch" if warmup == 1 else "epochs"
+    return f"ELBO, KL warm-up {warmup} {epochs}" if warmup else "ELBO"
+
+
+def last_snapshot_gaps(over_training):
+    """The approximation and amortization gaps at the last weight snapshot, per split.
+    over_training: gaps_over_training's table -> {"gaps_train.approximation_gap": ...}"""
+    last = over_training[over_training["epoch"] == over_training["epoch"].max()]
+    return {
+        f"gaps_{row['split']}.{gap}_gap": row[f"{gap}_gap.mean"]
+        for _, row in last.iterrows()
+        for gap in ("approximation", "amortization")
+    }
+
+
 def summary_table(runs):
     """runs: {name: {"config": the config files it was built with, "settings": its
-    distinguishing_settings, "metrics": metrics.json, "inpainting": inpainting_metrics.json,
-    "gaps": gaps.json or None, "history": history table}} -> DataFrame, one row per run"""
+    distinguishing_settings, "trained_on": the bound it was trained on, "metrics":
+    metrics.json, "inpainting": inpainting_metrics.json, "gaps": gaps.json or None,
+    "over_training": gaps_over_training's table or None, "history": history table}}
+    -> DataFrame, one row per run"""
     rows = []
     for name, run in runs.items():
         history = run["history"]
+        over_training = run.get("over_training")
         rows.append(
             {
                 "run": name,
                 "config": run["config"],
+                "trained_on": run["trained_on"],
                 **run["settings"],
                 **flatten(run["metrics"]),
                 **flatten(run["inpainting"], "inpainting."),
                 **flatten(run.get("gaps") or {}, "gaps."),
+                **(last_snapshot_gaps(over_training) if over_training is not None else {}),
                 "train.seconds": float(history["seconds"].sum()),
                 "train.final_train_elbo": float(history["train_elbo"].iloc[-1]),
             }
         )
     return pd.DataFrame(rows)
+
+
+# What the comparison across training objectives shows, per objective.
+OBJECTIVE_METRICS = (
+    "test.log_px_quadrature.mean",
+    "test.iwae.mean",
+    "test.elbo.mean",
+    "gaps.approximation_gap.mean",
+    "gaps.amortization_gap.mean",
+    "gaps_train.approximation_gap",
+    "gaps_train.amortization_gap",
+    "train.seconds",
+)
+
+
+def by_objective(table, metrics=OBJECTIVE_METRICS):
+    """Mean, standard deviation, min and max over the runs (seeds) trained on each bound,
+    in the order the bounds first appear. -> DataFrame indexed by trained_on, columns
+    (metric, statistic)"""
+    present = [metric for metric in metrics if metric in table]
+    stats = table.groupby("trained_on", sort=False)[present]
+    return stats.agg(["mean", "std", "min", "max", "count"])
 
 
 def by_latent_dimension(table, metrics):
