@@ -96,13 +96,5 @@ def test_runs_trained_on_one_bound_are_summarised_over_their_seeds_with_both_gap
     assert list(stats.index) == ["ELBO", "IWAE-5"]
     assert stats.loc["ELBO", ("test.elbo.mean", "mean")] == -145.0
     assert stats.loc["ELBO", ("gaps_train.amortization_gap", "mean")] == 3.0  # last snapshot
-    assert (
-        stats.loc["ELBO", ("gaps_test.amortization_gap", "max")] == 8.0
-        if (
-            "gaps_test.amortization_gap",
-            "max",
-        )
-        in stats.columns
-        else True
-    )
+    assert table.loc[0, "gaps_test.amortization_gap"] == 4.0  # run a, its last snapshot
     assert stats.loc["IWAE-5", ("test.elbo.mean", "count")] == 1
