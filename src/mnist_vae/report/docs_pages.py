@@ -1,7 +1,8 @@
 """The documentation pages that quote results, written from templates and the reference
 run's files (docs/reference/<run>/), so that a number quoted cannot drift from the files
 it comes from. A template is markdown in which {{ expression }} or {{ expression :format }}
-is replaced by the expression's value, evaluated over the reference files:
+is replaced by the expression's value (a placeholder may span lines), evaluated over the
+reference files:
 
     metrics, inpainting, gaps, provenance   the run's JSON files, as dicts
     history, over_training                  its CSV tables, as DataFrames
@@ -23,8 +24,9 @@ import pandas as pd
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 REFERENCE = DOCS / "reference" / "assignment"
 TEMPLATES = DOCS / "templates"
-# {{ expression }} or {{ expression :format }}
-PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*(?::([^:{}]*?))?\s*\}\}")
+# {{ expression }} or {{ expression :format }}, the format after a space and a colon (so
+# that a slice, x[:7], stays in the expression)
+PLACEHOLDER = re.compile(r"\{\{\s*(.+?)(?:\s+:([^{}]*?))?\s*\}\}", re.DOTALL)
 # The reference run's files, by the name templates know them by.
 REFERENCE_FILES = {
     "metrics": "metrics.json",
