@@ -262,14 +262,16 @@ def training_rows(x_train, rounds, images_per_round=2000):
 
     def loop_with_other_backend():
         with products_backend(other):
-            train_epoch(new, new_adam, part, 100, *generators)
+            train_epoch(new, new_adam, part, TrainSettings(batch_size=100), 1, *generators)
 
     part = x_train[:images_per_round]
     times = interleaved(
         {
             "textbook": lambda: textbook_epoch(textbook, textbook_adam, part),
             "autograd": lambda: autograd_epoch(old, old_adam, part, old_noise),
-            "loop": lambda: train_epoch(new, new_adam, part, 100, *generators),
+            "loop": lambda: train_epoch(
+                new, new_adam, part, TrainSettings(batch_size=100), 1, *generators
+            ),
             "other": loop_with_other_backend,
             "products": lambda: five_products(part),
             "floor": lambda: products_and_adam(part, floor_parameters, floor_adam),

@@ -108,9 +108,9 @@ def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tm
 
 def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_path):
     workdir = copy_workflow(tmp_path)
-    # Two to three minutes of training against a first time limit of one minute; a retry gets
+    # About two minutes of training against a first time limit of one minute; a retry gets
     # ten, ample on a machine three times slower than a quiet one.
-    epochs = 600
+    epochs = 450
     result = on_slurm(
         workdir,
         "--until",
