@@ -188,3 +188,10 @@ def test_runs_reading_one_source_from_two_places_are_refused_naming_the_key():
 def test_the_objectives_sweep_names_its_runs_after_the_bound_trained_on():
     sweep = {"train.objective": ["iwae"], "train.iwae_samples": [5, 50], "train.seed": [0]}
     assert list(sweep_runs("objective", sweep)) == ["objective-iwae-k5-s0", "objective-iwae-k50-s0"]
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "config").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_file_resolves_to_named_runs(path, monkeypatch):
+    monkeypatch.chdir(REPO)  # data.local_dir as the workflow sees it
+    runs = resolve_runs(yaml.safe_load(path.read_text()), SCHEMA)
+    assert runs
