@@ -28,23 +28,47 @@ import torch
 from mnist_vae.products import linear, matmul
 
 
+def encode(vae, x, eps):
+    """The forward pass to the decoder's logits at z = mu + sigma * eps.
+    x: (B, 784), eps: (..., B, Dz) -> h1 (B, H), log_sigma, sigma (B, Dz), z (..., B, Dz),
+    h3 (..., B, H), logits (..., B, 784)"""
+    second = vae.encoder.output_layer
+    h1 = vae.encoder.hidden_units(x)
+    mu, log_sigma = linear(h1, second.weight, second.bias).chunk(2, dim=-1)
+    sigma = log_sigma.exp()
+    z = torch.addcmul(mu, sigma, eps)
+    h3 = vae.decoder.hidden_units(z)
+    return h1, log_sigma, sigma, z, h3, vae.decoder.logits(h3)
+
+
+def decoder_backward(decoder, d_logits, h3, z):
+    """The decoder's weight gradients from the loss's gradient at the logits, written into
+    .grad, and the likelihood's part of the gradient at z.
+    d_logits: (R, 784), h3: (R, H), z: (R, Dz) -> (R, Dz)"""
+    third, out = decoder.hidden_layer, decoder.output_layer
+    out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
+    d_a3 = matmul(d_logits, out.weight).mul_(1 - h3 * h3)
+    third.weight.grad, third.bias.grad = matmul(d_a3.T, z), d_a3.sum(0)
+    return matmul(d_a3, third.weight)
+
+
+def encoder_backward(encoder, d_out, h1, x):
+    """The encoder's weight gradients from the loss's gradient at [mu, log_sigma], written
+    into .grad. d_out: (B, 2 Dz), h1: (B, H), x: (B, 784)"""
+    first, second = encoder.hidden_layer, encoder.output_layer
+    second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
+    d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
+    first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
+
+
 @torch.no_grad()
 def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
     """Sum over the batch of the single-sample ELBO at z = mu + sigma * eps, and the gradient
     of the mean loss -ELBO_β (its KL term weighted by kl_weight) written into every
     parameter's .grad. x: (B, 784), eps: (B, Dz) -> scalar tensors: the summed ELBO and the
     summed ELBO_β, the bound trained on (the same tensor when kl_weight is 1)"""
-    encoder, decoder = vae.encoder, vae.decoder
-    first, second = encoder.hidden_layer, encoder.output_layer
-    third, out = decoder.hidden_layer, decoder.output_layer
     n = x.shape[0]
-
-    h1 = encoder.hidden_units(x)
-    mu, log_sigma = linear(h1, second.weight, second.bias).chunk(2, dim=-1)
-    sigma = log_sigma.exp()
-    z = torch.addcmul(mu, sigma, eps)
-    h3 = decoder.hidden_units(z)
-    logits = decoder.logits(h3)
+    h1, log_sigma, sigma, z, h3, logits = encode(vae, x, eps)
 
     elbo = (
         (x * logits).sum()
@@ -59,14 +83,9 @@ def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
         weighted = elbo - (1 - kl_weight) * prior_minus_q
 
     d_logits = torch.sigmoid(logits).sub_(x).div_(n)
-    out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
-    d_a3 = matmul(d_logits, out.weight).mul_(1 - h3 * h3)
-    third.weight.grad, third.bias.grad = matmul(d_a3.T, z), d_a3.sum(0)
-    d_z = matmul(d_a3, third.weight).add_(z, alpha=kl_weight / n)
+    d_z = decoder_backward(vae.decoder, d_logits, h3, z).add_(z, alpha=kl_weight / n)
     d_out = torch.cat([d_z, d_z * eps * sigma - kl_weight / n], dim=-1)
-    second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
-    d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
-    first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
+    encoder_backward(vae.encoder, d_out, h1, x)
     return elbo, weighted
 
 
@@ -76,18 +95,10 @@ def iwae_and_gradients(vae, x, eps):
     the gradient of the mean loss -IWAE-k written into every parameter's .grad.
     x: (B, 784), eps: (k, B, Dz) -> scalar tensors: the summed IWAE-k bound, and the summed
     single-sample ELBO of the first draw (the encoder's ELBO, estimated on the same draws)"""
-    encoder, decoder = vae.encoder, vae.decoder
-    first, second = encoder.hidden_layer, encoder.output_layer
-    third, out = decoder.hidden_layer, decoder.output_layer
     k, n = eps.shape[0], x.shape[0]
-
-    h1 = encoder.hidden_units(x)
-    mu, log_sigma = linear(h1, second.weight, second.bias).chunk(2, dim=-1)
-    sigma = log_sigma.exp()
-    z = torch.addcmul(mu, sigma, eps).flatten(0, 1)  # (k·B, Dz), draw-major
-    h3 = decoder.hidden_units(z)
-    logits = decoder.logits(h3)
-    x_k = x.repeat(k, 1)
+    h1, log_sigma, sigma, z, h3, logits = encode(vae, x, eps)
+    # the k draws of the batch as k·B rows, draw-major
+    z, h3, logits, x_k = z.flatten(0, 1), h3.flatten(0, 1), logits.flatten(0, 1), x.repeat(k, 1)
 
     log_w = (
         (x_k * logits).sum(-1)
@@ -101,14 +112,8 @@ def iwae_and_gradients(vae, x, eps):
     weights = torch.softmax(log_w, dim=0).flatten()[:, None] / n
 
     d_logits = torch.sigmoid(logits).sub_(x_k).mul_(weights)
-    out.weight.grad, out.bias.grad = matmul(d_logits.T, h3), d_logits.sum(0)
-    d_a3 = matmul(d_logits, out.weight).mul_(1 - h3 * h3)
-    third.weight.grad, third.bias.grad = matmul(d_a3.T, z), d_a3.sum(0)
-    d_z = matmul(d_a3, third.weight).addcmul_(z, weights).view(k, n, -1)
+    d_z = decoder_backward(vae.decoder, d_logits, h3, z).addcmul_(z, weights).view(k, n, -1)
     d_mu = d_z.sum(0)
     d_log_sigma = (d_z * eps).sum(0).mul_(sigma).sub_(1 / n)  # the softmax weights sum to 1
-    d_out = torch.cat([d_mu, d_log_sigma], dim=-1)
-    second.weight.grad, second.bias.grad = matmul(d_out.T, h1), d_out.sum(0)
-    d_a1 = matmul(d_out, second.weight).mul_(1 - h1 * h1)
-    first.weight.grad, first.bias.grad = matmul(d_a1.T, x), d_a1.sum(0)
+    encoder_backward(vae.encoder, torch.cat([d_mu, d_log_sigma], dim=-1), h1, x)
     return iwae, log_w[0].sum()
