@@ -111,12 +111,11 @@ def train_epoch(vae, optimizer, x_train, settings, epoch, shuffle_generator, noi
             shape = (settings.iwae_samples, len(x), vae.latent_dim)
             eps = torch.randn(shape, generator=noise_generator, device=x.device)
             batch_bound, batch_elbo = iwae_and_gradients(vae, x, eps)
-            bound += batch_bound
         else:
             eps = torch.randn((len(x), vae.latent_dim), generator=noise_generator, device=x.device)
             batch_elbo, batch_bound = elbo_and_gradients(vae, x, eps, kl_weight)
-            bound += batch_bound
         elbo += batch_elbo
+        bound += batch_bound
         optimizer.step()
     return elbo.item() / len(x_train), bound.item() / len(x_train)
 

@@ -20,10 +20,10 @@ def steepest_ascent_roots(log_density):
         parent = jumped
 
 
-def basin_masses(log_density):
+def basin_masses(log_density, roots):
     """The posterior mass of each node's basin, at the basin's peak (zero elsewhere).
-    log_density: (N, P, P) unnormalised log posterior -> (N, P²) float64"""
-    roots = steepest_ascent_roots(log_density)
+    log_density: (N, P, P) unnormalised log posterior; roots: its steepest_ascent_roots
+    -> (N, P²) float64"""
     weights = torch.softmax(log_density.reshape(len(log_density), -1).double(), dim=1)
     return torch.zeros_like(weights).scatter_add_(1, roots, weights)
 
@@ -35,10 +35,8 @@ def heavy_peaks(log_density, nodes, min_mass, beside=None):
     log_density: (N, P, P); nodes: (P², 2) the grid's z, row-major; beside: (N, 2)
     -> list of N tensors (M, 2)"""
     roots = steepest_ascent_roots(log_density)
-    weights = torch.softmax(log_density.reshape(len(log_density), -1).double(), dim=1)
-    masses = torch.zeros_like(weights).scatter_add_(1, roots, weights)
     peaks = []
-    for i, mass in enumerate(masses):
+    for i, mass in enumerate(basin_masses(log_density, roots)):
         heavy = torch.nonzero((mass >= min_mass) | (mass == mass.max())).flatten()
         heavy = heavy[mass[heavy].argsort(descending=True, stable=True)]
         if beside is not None:
