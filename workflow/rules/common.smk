@@ -179,12 +179,17 @@ def summarised_runs():
     return plan.summarised_runs(RUNS, REPORTING)
 
 
+# The config files this snakemake merged, and those given with --configfile, read once.
+MERGED_CONFIG_FILES = [os.path.relpath(path) for path in workflow.configfiles]
+GIVEN_CONFIG_FILES = {
+    os.path.relpath(path): read_yaml(path) for path in workflow.config_settings.configfiles
+}
+
+
 def config_files_of(run):
     """The config files this snakemake merged that made `run`'s settings, recorded with it
     and in the summary."""
-    given = {os.path.relpath(path) for path in workflow.config_settings.configfiles}
-    merged = [os.path.relpath(path) for path in workflow.configfiles]
-    return plan.config_files_of(run, merged, {path: read_yaml(path) for path in given})
+    return plan.config_files_of(run, MERGED_CONFIG_FILES, GIVEN_CONFIG_FILES)
 
 
 # Every run the summary covers: this config's, and those other configs left in results/.
