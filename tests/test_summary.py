@@ -5,6 +5,7 @@ from mnist_vae.runs.summary import (
     by_objective,
     distinguishing_settings,
     flatten,
+    over_training_by_objective,
     summary_table,
     trained_on,
 )
@@ -98,3 +99,13 @@ def test_runs_trained_on_one_bound_are_summarised_over_their_seeds_with_both_gap
     assert stats.loc["ELBO", ("gaps_train.amortization_gap", "mean")] == 3.0  # last snapshot
     assert table.loc[0, "gaps_test.amortization_gap"] == 4.0  # run a, its last snapshot
     assert stats.loc["IWAE-5", ("test.elbo.mean", "count")] == 1
+
+
+def test_the_gaps_over_training_of_one_objective_are_averaged_over_its_seeds():
+    def over_training(gap):
+        return pd.DataFrame({"epoch": [1, 1], "split": ["train", "test"], "gap": [gap, 2 * gap]})
+
+    table = pd.DataFrame({"run": ["a", "b", "c", "d"], "trained_on": ["ELBO"] * 2 + ["IWAE-5"] * 2})
+    curves = over_training_by_objective(table, {"a": over_training(1.0), "b": over_training(3.0)})
+    assert list(curves) == ["ELBO"]  # no IWAE run has a gap split
+    assert curves["ELBO"].set_index("split")["gap"].to_dict() == {"test": 4.0, "train": 2.0}

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
-import pandas as pd
 
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.report.drawing import save
@@ -12,7 +11,12 @@ from mnist_vae.report.summary import (
     objectives_over_training_figure,
     runs_training_curves_figure,
 )
-from mnist_vae.runs.summary import by_latent_dimension, by_objective, summary_table
+from mnist_vae.runs.summary import (
+    by_latent_dimension,
+    by_objective,
+    over_training_by_objective,
+    summary_table,
+)
 from mnist_vae.storage.files import read_json, write_text
 from mnist_vae.storage.tables import read_csv, write_csv
 
@@ -49,11 +53,5 @@ with rule_logging(snakemake.log[0]):
     flat = objectives.set_axis([f"{m} {s}" for m, s in objectives.columns], axis=1)
     write_csv(snakemake.output.objectives_table, flat.reset_index(), index=False)
     save(objectives_figure(objectives), snakemake.output.objectives)
-    curves = {
-        objective: pd.concat(over_training[name] for name in names if name in over_training)
-        .groupby(["epoch", "split"], as_index=False)
-        .mean(numeric_only=True)
-        for objective, names in table.groupby("trained_on", sort=False)["run"]
-        if any(name in over_training for name in names)
-    }
+    curves = over_training_by_objective(table, over_training)
     save(objectives_over_training_figure(curves), snakemake.output.objectives_over_training)

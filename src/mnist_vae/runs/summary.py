@@ -103,6 +103,22 @@ def by_objective(table, metrics=OBJECTIVE_METRICS):
     return stats.agg(["mean", "std", "min", "max", "count"])
 
 
+def over_training_by_objective(table, over_training):
+    """The gaps over training of the runs trained on each bound, averaged over their seeds
+    at each snapshot and split. table: summary_table's; over_training: {run: its
+    gaps_over_training table} for the runs that have one -> {trained_on: DataFrame}"""
+    curves = {}
+    for objective, names in table.groupby("trained_on", sort=False)["run"]:
+        tables = [over_training[name] for name in names if name in over_training]
+        if tables:
+            curves[objective] = (
+                pd.concat(tables)
+                .groupby(["epoch", "split"], as_index=False)
+                .mean(numeric_only=True)
+            )
+    return curves
+
+
 def by_latent_dimension(table, metrics):
     """Mean, min and max over the runs (seeds) of each latent dimension.
     -> DataFrame indexed by model.latent_dim, columns (metric, statistic)"""
