@@ -1,12 +1,23 @@
 """The pages that quote results are written from the reference run's files and cannot
 drift from them (mnist_vae.report.docs_pages)."""
 
+import os
 import re
 
+import pandas as pd
 import pytest
 from helpers import REPO
 
-from mnist_vae.report.docs_pages import PLACEHOLDER, TEMPLATES, pages, render
+from mnist_vae.report.docs_pages import (
+    OBJECTIVE_COLUMNS,
+    PLACEHOLDER,
+    TEMPLATES,
+    benchmark_files,
+    objectives_table,
+    pages,
+    render,
+    wall_seconds,
+)
 
 # A number with a fractional part, the form every measured result takes on these pages.
 DECIMAL = re.compile(r"\d+[.·]\d+|\d+\s*·\s*10")
@@ -42,3 +53,48 @@ def test_ci_runs_exactly_the_readmes_test_command():
     command = tests.split("```bash\n")[1].split("\n```")[0].strip()
     ci = (REPO / ".ci/run").read_text().strip().splitlines()
     assert ci[-1] == command
+
+
+def objectives_row(trained_on, seeds, mean, sd):
+    row = {"trained_on": trained_on}
+    for metric, _ in OBJECTIVE_COLUMNS:
+        row |= {f"{metric} mean": mean, f"{metric} std": sd, f"{metric} count": seeds}
+    return row
+
+
+def test_the_objectives_table_gives_mean_and_sd_over_seeds_per_objective():
+    objectives = pd.DataFrame(
+        [objectives_row("ELBO", 3, -140.123, 0.456), objectives_row("IWAE-5", 2, 1.0, 0.0)]
+    )
+    lines = objectives_table(objectives, iwae_samples=1000).splitlines()
+    assert "IWAE-1000" in lines[0] and "exact log p(x)" in lines[0]
+    assert lines[2].startswith("| ELBO | 3 | −140.12 ± 0.46 |")
+    assert lines[3].startswith("| IWAE-5 | 2 | 1.00 ± 0.00 |")
+    assert lines[2].endswith("| −140 ± 0 |")  # training seconds, whole
+
+
+def write_benchmark(path, seconds, end):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"s\th:m:s\tmax_rss\n{seconds}\t0:00:00\t100.0\n")
+    os.utime(path, (end, end))
+
+
+def test_a_sweeps_wall_time_runs_from_its_first_jobs_start_to_its_last_jobs_end(tmp_path):
+    write_benchmark(tmp_path / "train/a.tsv", 50.0, end=1000.0)  # started at 950
+    write_benchmark(tmp_path / "evaluate_shard/a/0.tsv", 10.0, end=1200.0)
+    write_benchmark(tmp_path / "summary.tsv", 2.0, end=1300.0)
+    files = [path for paths in benchmark_files(tmp_path, "a").values() for path in paths]
+    assert wall_seconds([*files, tmp_path / "summary.tsv"]) == pytest.approx(350.0)
+
+
+def test_a_runs_benchmark_files_are_found_per_rule_shards_included_other_runs_not(tmp_path):
+    write_benchmark(tmp_path / "train/a.tsv", 1.0, end=1.0)
+    write_benchmark(tmp_path / "train/ab.tsv", 1.0, end=1.0)
+    write_benchmark(tmp_path / "evaluate_shard/a/0.tsv", 1.0, end=1.0)
+    write_benchmark(tmp_path / "evaluate_shard/a/1.tsv", 1.0, end=1.0)
+    write_benchmark(tmp_path / "evaluate_shard/b/0.tsv", 1.0, end=1.0)
+    found = benchmark_files(tmp_path, "a")
+    assert {rule: [path.name for path in paths] for rule, paths in found.items()} == {
+        "evaluate_shard": ["0.tsv", "1.tsv"],
+        "train": ["a.tsv"],
+    }

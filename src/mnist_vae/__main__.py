@@ -40,15 +40,27 @@ def main(argv=None):
         help="first make a finished run (results/assignment) the reference: copy its small "
         "files and its rules' benchmark times into docs/reference",
     )
+    pages.add_argument(
+        "--sweep-from",
+        dest="sweep_results",
+        help="first make a finished objectives sweep (its results folder, results) the "
+        "reference: copy its summary tables, figures and wall time into docs",
+    )
     args = parser.parse_args(argv)
     if args.command == "settings-page":
         sys.stdout.write(settings_page(read_schema()))
         return
     if args.command == "docs-pages":
-        from mnist_vae.report.docs_pages import copy_reference, write_pages  # pandas, here only
+        from mnist_vae.report.docs_pages import (  # pandas, here only
+            copy_reference,
+            copy_sweep_reference,
+            write_pages,
+        )
 
         if args.run_folder:
             copy_reference(args.run_folder, "benchmarks")
+        if args.sweep_results:
+            copy_sweep_reference(args.sweep_results, "benchmarks")
         write_pages()
         return
     try:

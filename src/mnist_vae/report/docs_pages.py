@@ -6,10 +6,12 @@ reference files:
 
     metrics, inpainting, gaps, provenance   the run's JSON files, as dicts
     history, over_training                  its CSV tables, as DataFrames
+    objectives, sweep_runs, sweep           the objectives sweep's table per objective and
+                                            per run, and its revision and wall time
 
 and the helpers below (`nats` for "mean ± s.e.", `minus` for a typographic minus sign,
 `over_training_table` for the gap split at each weight snapshot, `resources_table` for
-what each rule's jobs took).
+what each rule's jobs took, `objectives_table` for the sweep's comparison).
 `mnist-vae docs-pages` writes them; a test checks that the committed pages are current and
 that no template writes a result by hand."""
 
@@ -23,6 +25,8 @@ import pandas as pd
 # Where the reference run's small files are committed, and the pages written from them.
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 REFERENCE = DOCS / "reference" / "assignment"
+SWEEP_REFERENCE = DOCS / "reference" / "objectives"
+FIGURES = DOCS / "figures"
 TEMPLATES = DOCS / "templates"
 # {{ expression }} or {{ expression :format }}, the format after a space and a colon (so
 # that a slice, x[:7], stays in the expression)
@@ -38,6 +42,25 @@ REFERENCE_FILES = {
     "gaps_per_image": "gaps/gaps_per_image.csv",
     "resources": "resources.csv",
 }
+# The objectives sweep's files (config/sweep-objectives.yaml), by the same rule.
+SWEEP_FILES = {
+    "objectives": "objectives.csv",
+    "sweep_runs": "summary.csv",
+    "sweep": "sweep.json",
+}
+# Its figures, copied beside the reference run's.
+SWEEP_FIGURES = ("objectives.png", "objectives_over_training.png")
+# The columns of the comparison across objectives: (metric in objectives.csv, heading).
+OBJECTIVE_COLUMNS = (
+    ("test.log_px_quadrature.mean", "exact log p(x)"),
+    ("test.iwae.mean", "IWAE-{k}"),
+    ("test.elbo.mean", "ELBO"),
+    ("gaps.approximation_gap.mean", "approximation gap, test"),
+    ("gaps.amortization_gap.mean", "amortization gap, test"),
+    ("gaps_train.approximation_gap", "approximation gap, train"),
+    ("gaps_train.amortization_gap", "amortization gap, train"),
+    ("train.seconds", "training seconds"),
+)
 
 
 def minus(text):
@@ -85,6 +108,73 @@ def resources_table(resources):
     return "\n".join(lines)
 
 
+def objectives_table(objectives, iwae_samples):
+    """The comparison across training objectives as a markdown table, "mean ± s.d." over
+    the seeds of each. objectives: the summary's objectives.csv; iwae_samples: the k of
+    the IWAE bound the models were evaluated with"""
+    headings = [heading.format(k=iwae_samples) for _, heading in OBJECTIVE_COLUMNS]
+    lines = [
+        "| trained on | seeds | " + " | ".join(headings) + " |",
+        "| --- " * (len(headings) + 2) + "|",
+    ]
+    for row in objectives.to_dict("records"):
+        digits = {"train.seconds": 0}
+        cells = [
+            f"{row[f'{metric} mean']:.{digits.get(metric, 2)}f} ± "
+            f"{row[f'{metric} std']:.{digits.get(metric, 2)}f}"
+            for metric, _ in OBJECTIVE_COLUMNS
+        ]
+        seeds = row["test.log_px_quadrature.mean count"]
+        lines.append(f"| {row['trained_on']} | {seeds} | " + minus(" | ".join(cells)) + " |")
+    return "\n".join(lines)
+
+
+def benchmark_files(benchmarks, run):
+    """Snakemake's benchmark files of one run's jobs (benchmarks/<rule>/<run>.tsv or
+    <run>/<shard>.tsv). -> {rule: [paths]}, the rules that ran a job for the run"""
+    files = {}
+    for rule_folder in sorted(Path(benchmarks).iterdir()):
+        found = [*rule_folder.glob(f"{run}.tsv"), *sorted(rule_folder.glob(f"{run}/*.tsv"))]
+        if found:
+            files[rule_folder.name] = found
+    return files
+
+
+def wall_seconds(files):
+    """From the first job's start to the last job's end: each benchmark file is written as
+    its job ends, after the job's `s` seconds."""
+    ends = {path: path.stat().st_mtime for path in files}
+    starts = [end - pd.read_csv(path, sep="\t")["s"].iloc[0] for path, end in ends.items()]
+    return max(ends.values()) - min(starts)
+
+
+def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figures=FIGURES):
+    """A finished objectives sweep into the reference folder: the summary's tables, its
+    figures, and sweep.json with the revision it ran at, its machine, and its wall time
+    (from its runs' and the summary's benchmark files)."""
+    results, destination = Path(results), Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    (destination / "objectives.csv").write_bytes((results / "summary/objectives.csv").read_bytes())
+    (destination / "summary.csv").write_bytes((results / "summary.csv").read_bytes())
+    for name in SWEEP_FIGURES:
+        (Path(figures) / name).write_bytes((results / "summary" / name).read_bytes())
+    runs = list(pd.read_csv(results / "summary.csv")["run"])
+    files = [
+        path
+        for run in runs
+        for paths in benchmark_files(benchmarks, run).values()
+        for path in paths
+    ]
+    provenance = json.loads((results / runs[0] / "provenance.json").read_text())
+    sweep = {
+        "runs": len(runs),
+        "git": provenance["git"],
+        "machine": provenance["machine"],
+        "wall_seconds": round(wall_seconds([*files, Path(benchmarks) / "summary.tsv"]), 1),
+    }
+    (destination / "sweep.json").write_text(json.dumps(sweep, indent=2) + "\n")
+
+
 def copy_reference(run_folder, benchmarks, destination=REFERENCE):
     """A finished run's small files into the reference folder, with resources.csv: each
     rule's jobs, their least and most seconds and peak memory, from Snakemake's benchmark
@@ -96,27 +186,25 @@ def copy_reference(run_folder, benchmarks, destination=REFERENCE):
             (destination / path).parent.mkdir(parents=True, exist_ok=True)
             (destination / path).write_bytes((run_folder / path).read_bytes())
     rows = []
-    for rule_folder in sorted(Path(benchmarks).iterdir()):
-        files = [*rule_folder.glob(f"{run}.tsv"), *sorted(rule_folder.glob(f"{run}/*.tsv"))]
-        if files:
-            table = pd.concat([pd.read_csv(path, sep="\t") for path in files])
-            rows.append(
-                {
-                    "rule": rule_folder.name,
-                    "jobs": len(table),
-                    "seconds_min": table["s"].min(),
-                    "seconds_max": table["s"].max(),
-                    "max_rss_mb_min": table["max_rss"].min(),
-                    "max_rss_mb_max": table["max_rss"].max(),
-                }
-            )
+    for rule, files in benchmark_files(benchmarks, run).items():
+        table = pd.concat([pd.read_csv(path, sep="\t") for path in files])
+        rows.append(
+            {
+                "rule": rule,
+                "jobs": len(table),
+                "seconds_min": table["s"].min(),
+                "seconds_max": table["s"].max(),
+                "max_rss_mb_min": table["max_rss"].min(),
+                "max_rss_mb_max": table["max_rss"].max(),
+            }
+        )
     pd.DataFrame(rows).to_csv(destination / "resources.csv", index=False)
 
 
-def reference_files(folder=REFERENCE):
-    """The reference run's files, read. -> {name: dict or DataFrame}"""
+def reference_files(folder=REFERENCE, names=REFERENCE_FILES):
+    """The reference files, read. -> {name: dict or DataFrame}"""
     files = {}
-    for name, path in REFERENCE_FILES.items():
+    for name, path in names.items():
         path = Path(folder) / path
         files[name] = json.loads(path.read_text()) if path.suffix == ".json" else pd.read_csv(path)
     return files
@@ -129,6 +217,7 @@ def render(template, files):
         "minus": minus,
         "over_training_table": over_training_table,
         "resources_table": resources_table,
+        "objectives_table": objectives_table,
     }
     functions = {"abs": abs, "len": len, "max": max, "min": min, "sum": sum}
     maths = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "pi": math.pi}
