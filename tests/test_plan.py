@@ -192,3 +192,22 @@ def test_a_run_is_made_by_the_workflow_config_and_the_given_files_that_name_it_o
     merged = ["config.yaml", "full.yaml", "light.yaml"]
     assert plan.config_files_of("tiny", merged, given) == ["config.yaml", "light.yaml"]
     assert plan.config_files_of("full", merged, given) == merged
+
+
+def run_settings(objective="elbo", iwae_samples=5, epochs=100, n_train=10_000):
+    train = {"objective": objective, "iwae_samples": iwae_samples, "epochs": epochs}
+    return {"train": train, "data": {"n_train": n_train}}
+
+
+def test_the_assignments_training_asks_a_cluster_for_ten_minutes():
+    assert plan.train_minutes(run_settings()) == 10
+
+
+def test_iwae_training_asks_for_time_growing_with_its_draws_per_image():
+    assert plan.train_minutes(run_settings("iwae", 5)) == 30
+    assert plan.train_minutes(run_settings("iwae", 50)) == 255
+
+
+def test_training_time_grows_with_epochs_and_images_but_never_below_five_minutes():
+    assert plan.train_minutes(run_settings(epochs=200, n_train=60_000)) == 120
+    assert plan.train_minutes(run_settings(epochs=2, n_train=500)) == 5

@@ -143,23 +143,33 @@ DEVICE_RULES = {"train", "evaluate_shard", "evaluate", "inpainting_fit", "gaps_s
 DEVICE_RULES |= {"gaps_over_training"}
 
 
-def gpus_asked(dry_run):
-    """{(rule, run): GPUs asked for} of every job a dry run plans."""
+def resource_asked(dry_run, resource):
+    """{(rule, run): the resource asked for (0 where not asked)} of every job a dry run plans."""
     asked = {}
     for block in re.split(r"^(?=(?:local)?rule \w+:)", dry_run, flags=re.MULTILINE):
         rule = re.match(r"(?:local)?rule (\w+):", block)
         run = re.search(r"wildcards: run=([\w.-]+)", block)
         if rule and run:
-            gpu = re.search(r"resources: .*\bgpu=(\d+)", block)
-            asked[rule.group(1), run.group(1)] = int(gpu.group(1)) if gpu else 0
+            value = re.search(rf"resources: .*\b{resource}=(\d+)", block)
+            asked[rule.group(1), run.group(1)] = int(value.group(1)) if value else 0
     return asked
+
+
+def test_iwae_training_asks_the_cluster_for_more_time_than_the_elbos(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    elbo = "{train: {epochs: 1000}}"  # long enough to ask more than the least time
+    iwae = "{train: {epochs: 1000, objective: iwae, iwae_samples: 50}}"
+    result = on_slurm(workdir, "--dry-run", "--config", f"runs={{elbo: {elbo}, k50: {iwae}}}")
+    asked = resource_asked(result.stdout, "runtime")
+    assert asked["train", "k50"] > asked["train", "elbo"] > 0
+    assert asked["evaluate", "k50"] == asked["evaluate", "elbo"]
 
 
 def test_rules_set_to_cuda_ask_the_cluster_for_one_gpu_each_and_are_not_refused(tmp_path):
     workdir = copy_workflow(tmp_path)
     cuda = ", ".join(f"{s}: {{device: cuda}}" for s in ("train", "evaluate", "inpainting", "gaps"))
     result = on_slurm(workdir, "--dry-run", "--config", f"runs={{tiny: {{}}, g: {{{cuda}}}}}")
-    asked = gpus_asked(result.stdout)
+    asked = resource_asked(result.stdout, "gpu")
     assert {rule for (rule, run), gpus in asked.items() if gpus} == DEVICE_RULES
     assert {run for (rule, run), gpus in asked.items() if gpus} == {"g"}
     assert asked["samples", "g"] == 0

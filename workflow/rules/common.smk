@@ -130,6 +130,11 @@ def minutes(first_attempt):
     return runtime
 
 
+def train_runtime(wildcards, attempt):
+    """A run's training time limit (plan.train_minutes), growing with each attempt."""
+    return plan.train_minutes(RUNS[wildcards.run]) * attempt
+
+
 def gpus(section):
     """A resources function: one GPU for a run whose `section` (train, evaluate,
     inpainting, gaps) asks for CUDA, else none; the SLURM plugin turns it into --gpus=1."""

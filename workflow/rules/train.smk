@@ -19,7 +19,7 @@ rule train:
     threads: 2
     resources:
         mem_mb=1000,
-        runtime=minutes(10),
+        runtime=train_runtime,
         gpu=gpus("train"),
     params:
         code=code("train.py"),

@@ -7,6 +7,7 @@ directly. Imports no torch."""
 
 import copy
 import json
+import math
 import os
 from pathlib import Path
 
@@ -222,6 +223,18 @@ def available_cores():
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def train_minutes(run):
+    """The time limit to ask a cluster for at a run's first attempt to train: ten minutes
+    for the assignment's (100 epochs of the ELBO on 10,000 images: about a minute and a
+    half on 2 cores), scaled by epochs and images, and for IWAE-k by (1 + k) / 2, as an
+    epoch's cost grew on 2 cores (IWAE-5 2.1 times the ELBO's, IWAE-50 23 times). At least
+    five minutes, for a small run's start-up."""
+    train, data = run["train"], run["data"]
+    draws = train["iwae_samples"] if train["objective"] == "iwae" else 1
+    work = train["epochs"] / 100 * data["n_train"] / 10_000 * (1 + draws) / 2
+    return max(5, math.ceil(10 * work))
 
 
 def cores_cap(requested, available, local):
