@@ -13,6 +13,7 @@ from mnist_vae.report.docs_pages import (
     PLACEHOLDER,
     TEMPLATES,
     benchmark_files,
+    mean_of,
     objectives_table,
     pages,
     render,
@@ -98,3 +99,11 @@ def test_a_runs_benchmark_files_are_found_per_rule_shards_included_other_runs_no
         "evaluate_shard": ["0.tsv", "1.tsv"],
         "train": ["a.tsv"],
     }
+
+
+def test_mean_of_reads_one_objectives_statistic():
+    objectives = pd.DataFrame(
+        [objectives_row("ELBO", 3, -140.0, 0.5), objectives_row("X", 3, 1, 2)]
+    )
+    assert mean_of(objectives, "ELBO", "test.elbo.mean") == -140.0
+    assert mean_of(objectives, "X", "train.seconds", "std") == 2

@@ -11,7 +11,7 @@ reference files:
 
 and the helpers below (`nats` for "mean ± s.e.", `minus` for a typographic minus sign,
 `over_training_table` for the gap split at each weight snapshot, `resources_table` for
-what each rule's jobs took, `objectives_table` for the sweep's comparison).
+what each rule's jobs took, `objectives_table` and `mean_of` for the sweep's comparison).
 `mnist-vae docs-pages` writes them; a test checks that the committed pages are current and
 that no template writes a result by hand."""
 
@@ -129,6 +129,11 @@ def objectives_table(objectives, iwae_samples):
     return "\n".join(lines)
 
 
+def mean_of(objectives, trained_on, metric, statistic="mean"):
+    """One statistic of one metric over the seeds of one objective, from objectives.csv."""
+    return objectives.set_index("trained_on").loc[trained_on, f"{metric} {statistic}"]
+
+
 def benchmark_files(benchmarks, run):
     """Snakemake's benchmark files of one run's jobs (benchmarks/<rule>/<run>.tsv or
     <run>/<shard>.tsv). -> {rule: [paths]}, the rules that ran a job for the run"""
@@ -218,6 +223,7 @@ def render(template, files):
         "over_training_table": over_training_table,
         "resources_table": resources_table,
         "objectives_table": objectives_table,
+        "mean_of": mean_of,
     }
     functions = {"abs": abs, "len": len, "max": max, "min": min, "sum": sum}
     maths = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "pi": math.pi}
