@@ -155,8 +155,8 @@ def wall_seconds(files):
 
 def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figures=FIGURES):
     """A finished objectives sweep into the reference folder: the summary's tables, its
-    figures, and sweep.json with the revision it ran at, its machine, and its wall time
-    (from its runs' and the summary's benchmark files)."""
+    figures, and sweep.json with the revision it ran at, its machine, its evaluation
+    settings and its wall time (from its runs' and the summary's benchmark files)."""
     results, destination = Path(results), Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     (destination / "objectives.csv").write_bytes((results / "summary/objectives.csv").read_bytes())
@@ -175,6 +175,8 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
         "runs": len(runs),
         "git": provenance["git"],
         "machine": provenance["machine"],
+        # the runs differ in training only: how each was measured
+        "evaluation": {key: provenance["settings"][key] for key in ("evaluate", "gaps")},
         "wall_seconds": round(wall_seconds([*files, Path(benchmarks) / "summary.tsv"]), 1),
     }
     (destination / "sweep.json").write_text(json.dumps(sweep, indent=2) + "\n")
