@@ -13,7 +13,7 @@ from mnist_vae.analyses.gaps import (
     largest_gaps,
     optimal_gaussians,
 )
-from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
+from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
 from mnist_vae.inference.quadrature import latent_grid, log_marginal_and_modes
 from mnist_vae.inference.svi import fit_posterior, joint_log_density
 from mnist_vae.model import VAE
@@ -185,3 +185,29 @@ def test_the_posterior_mode_is_the_grid_node_of_highest_joint_density(trained_va
     grid, _ = latent_grid(4.0, 41)
     log_joint = joint_log_density(x[:, None, :], grid[None].float(), trained_vae.decoder)
     assert torch.equal(modes, grid[log_joint.argmax(1)].float())
+
+
+def diverging(fits):
+    """maximise_gauss_hermite_elbo, but the fits `fits` picks ("peaks": L-BFGS from the
+    grid posterior's peaks, "svi": the refinement of SVI's fits) end in NaN, as L-BFGS
+    stepping into overflow does."""
+
+    def maximise(*args, **kwargs):
+        mu, log_sigma = maximise_gauss_hermite_elbo(*args, **kwargs)
+        from_peaks = kwargs.get("chunk") == 1  # fits_from_peaks fits each start alone
+        if (fits == "peaks") == from_peaks:
+            mu, log_sigma = torch.full_like(mu, math.nan), torch.full_like(log_sigma, math.nan)
+        return mu, log_sigma
+
+    return maximise
+
+
+@pytest.mark.parametrize("fits", ["peaks", "svi"])
+def test_a_fit_that_ends_non_finite_is_discarded_not_q_star(monkeypatch, fits):
+    vae, x = two_peak_vae(), torch.ones(1, 784)
+    log_px, _, mode, peaks = log_marginal_and_modes(x, vae.decoder, 8.0, 401)
+    monkeypatch.setattr("mnist_vae.analyses.gaps.maximise_gauss_hermite_elbo", diverging(fits))
+    gaps = inference_gaps(vae, x, [0], log_px.numpy(), mode, peaks, SETTINGS)
+    assert np.isfinite(gaps[["elbo_optimal", "approximation_gap", "amortization_gap"]]).all(None)
+    assert np.isfinite(optimal_gaussians(gaps)[0]).all()
+    assert gaps["elbo_optimal"].item() >= gaps["elbo_encoder"].item()

@@ -8,7 +8,8 @@ q_φ is the encoder's q(z|x); q* the best factorised Gaussian for x found: SVI o
 pixels started from the encoder's q and from the posterior's highest node on a grid, its
 fit refined by L-BFGS on the deterministic Gauss–Hermite ELBO; L-BFGS alone started in
 every other peak of the grid posterior holding a share of its mass; or the encoder's q
-itself where all of these end below it (counted). log p(x) is the quadrature of
+itself where all of these end below it (counted; a fit ending non-finite counts as
+below it). log p(x) is the quadrature of
 `evaluate`; the ELBOs are Gauss–Hermite quadratures, free of Monte Carlo noise. No Gaussian's ELBO exceeds log p(x) in exact
 arithmetic; an image where it does by more than the tolerance is flagged, counted and
 reported, never dropped.
@@ -29,6 +30,15 @@ from mnist_vae.settings import GapFitSettings
 from mnist_vae.stats import summary
 
 log = logging.getLogger(__name__)
+
+
+def failed_as_worst(elbo, what):
+    """ELBOs with those of fits that ended non-finite (L-BFGS can step into overflow) set
+    to -inf, so that a failed fit is never q* and never turns a mean into NaN. -> elbo"""
+    failed = elbo.isnan()
+    if failed.any():
+        log.info("%d %s ended non-finite; discarded", int(failed.sum()), what)
+    return elbo.masked_fill(failed, -math.inf)
 
 
 def fits_from_peaks(x, decoder, peaks, settings: GapFitSettings):
@@ -59,6 +69,7 @@ def fits_from_peaks(x, decoder, peaks, settings: GapFitSettings):
         chunk=1,
     )
     elbo = gauss_hermite_elbo(x[image], decoder, mu, log_sigma, settings.hermite_points)
+    elbo = failed_as_worst(elbo, "L-BFGS fits from a peak")
     for i, first in enumerate(np.cumsum([0, *counts[:-1]])):
         if counts[i]:
             row = first + elbo[first : first + counts[i]].argmax()
@@ -87,7 +98,9 @@ def inference_gaps(vae, x, images, log_px, mode, peaks, settings: GapFitSettings
     )
     points = settings.hermite_points
     elbo_encoder = gauss_hermite_elbo(x, vae.decoder, mu_encoder, log_sigma_encoder, points)
-    elbo_fitted = gauss_hermite_elbo(x, vae.decoder, mu, log_sigma, points)
+    elbo_fitted = failed_as_worst(
+        gauss_hermite_elbo(x, vae.decoder, mu, log_sigma, points), "SVI fits refined by L-BFGS"
+    )
     mu_peak, log_sigma_peak, elbo_peak = fits_from_peaks(x, vae.decoder, peaks, settings)
     from_peak = elbo_peak > elbo_fitted
     mu = torch.where(from_peak[:, None], mu_peak, mu)
