@@ -13,6 +13,7 @@ from mnist_vae.report.docs_pages import (
     PLACEHOLDER,
     TEMPLATES,
     benchmark_files,
+    job_seconds,
     mean_of,
     objectives_table,
     pages,
@@ -80,12 +81,14 @@ def write_benchmark(path, seconds, end):
     os.utime(path, (end, end))
 
 
-def test_a_sweeps_wall_time_runs_from_its_first_jobs_start_to_its_last_jobs_end(tmp_path):
+def test_a_sweeps_wall_time_spans_its_jobs_and_its_job_time_adds_them_up(tmp_path):
     write_benchmark(tmp_path / "train/a.tsv", 50.0, end=1000.0)  # started at 950
     write_benchmark(tmp_path / "evaluate_shard/a/0.tsv", 10.0, end=1200.0)
     write_benchmark(tmp_path / "summary.tsv", 2.0, end=1300.0)
     files = [path for paths in benchmark_files(tmp_path, "a").values() for path in paths]
     assert wall_seconds([*files, tmp_path / "summary.tsv"]) == pytest.approx(350.0)
+    assert job_seconds([*files, tmp_path / "summary.tsv"]) == pytest.approx(62.0)
+    assert job_seconds([*files, tmp_path / "summary.tsv"]) == pytest.approx(62.0)
 
 
 def test_a_runs_benchmark_files_are_found_per_rule_shards_included_other_runs_not(tmp_path):

@@ -153,10 +153,17 @@ def wall_seconds(files):
     return max(ends.values()) - min(starts)
 
 
+def job_seconds(files):
+    """The jobs' times added up: what one invocation on a machine running one job at a time
+    takes, and at most what it takes where jobs run side by side."""
+    return sum(pd.read_csv(path, sep="\t")["s"].iloc[0] for path in files)
+
+
 def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figures=FIGURES):
     """A finished objectives sweep into the reference folder: the summary's tables, its
     figures, and sweep.json with the revision it ran at, its machine, its evaluation
-    settings and its wall time (from its runs' and the summary's benchmark files)."""
+    settings, and its time: from its first job's start to its last job's end, and its jobs'
+    times added up (from its runs' and the summary's benchmark files)."""
     results, destination = Path(results), Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     (destination / "objectives.csv").write_bytes((results / "summary/objectives.csv").read_bytes())
@@ -169,7 +176,7 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
         for run in runs
         for paths in benchmark_files(benchmarks, run).values()
         for path in paths
-    ]
+    ] + [Path(benchmarks) / "summary.tsv"]
     provenance = json.loads((results / runs[0] / "provenance.json").read_text())
     sweep = {
         "runs": len(runs),
@@ -177,7 +184,8 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
         "machine": provenance["machine"],
         # the runs differ in training only: how each was measured
         "evaluation": {key: provenance["settings"][key] for key in ("evaluate", "gaps")},
-        "wall_seconds": round(wall_seconds([*files, Path(benchmarks) / "summary.tsv"]), 1),
+        "wall_seconds": round(wall_seconds(files), 1),
+        "job_seconds": round(job_seconds(files), 1),
     }
     (destination / "sweep.json").write_text(json.dumps(sweep, indent=2) + "\n")
 
