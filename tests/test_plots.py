@@ -8,7 +8,9 @@ from mnist_vae.report.interpolation import interpolation_figure
 from mnist_vae.report.latent_scatter import latent_scatter_figure
 from mnist_vae.report.manifold import manifold_figure
 from mnist_vae.report.samples import samples_figure
+from mnist_vae.report.summary import objectives_figure
 from mnist_vae.report.training_curves import training_curves_figure
+from mnist_vae.runs.summary import by_objective
 
 
 def history(log_px):
@@ -83,3 +85,33 @@ def test_the_latent_scatter_draws_every_digit_class():
     (ax,) = fig.axes
     assert len(ax.collections) == 10
     assert sum(len(c.get_offsets()) for c in ax.collections) == 200
+
+
+def objective_stats():
+    """by_objective of a summary table of two objectives, two seeds each."""
+    table = pd.DataFrame(
+        {
+            "trained_on": ["ELBO", "ELBO", "ELBO, KL warm-up 10 epochs", "IWAE-5"],
+            "test.log_px_quadrature.mean": [-140.0, -139.0, -139.5, -138.0],
+            "test.iwae.mean": [-147.0, -146.0, -146.5, -141.0],
+            "test.elbo.mean": [-155.0, -154.0, -154.5, -158.0],
+            "gaps.approximation_gap.mean": [0.1, 0.2, 0.15, 0.2],
+            "gaps.amortization_gap.mean": [14.0, 15.0, 14.5, 18.0],
+            "gaps_train.approximation_gap": [0.1, 0.1, 0.1, 0.1],
+            "gaps_train.amortization_gap": [3.0, 4.0, 3.5, 8.0],
+        }
+    )
+    return by_objective(table)
+
+
+def test_the_objectives_figure_gives_the_bounds_and_each_gap_its_own_axes():
+    fig = objectives_figure(objective_stats())
+    bounds, amortization, approximation = fig.axes
+    assert len(bounds.get_legend().get_texts()) == 3  # log p(x), IWAE, ELBO
+    for ax in (amortization, approximation):
+        assert len(ax.patches) == 2 * 3  # test and train, for each objective
+    heights = [patch.get_height() for patch in amortization.patches]
+    assert max(heights) == 18.0 and max(p.get_height() for p in approximation.patches) == 0.2
+    assert [label.get_text() for label in bounds.get_xticklabels()][
+        1
+    ] == "ELBO,\nKL warm-up 10 epochs"

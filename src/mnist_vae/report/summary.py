@@ -64,12 +64,18 @@ BOUNDS = {
     "test.iwae.mean": "test IWAE bound",
     "test.elbo.mean": "test ELBO",
 }
+# Each gap on its own axes: the amortization gap can be a hundred times the approximation gap.
 GAPS = {
-    "gaps.approximation_gap.mean": ("approximation, test", "tab:purple", ""),
-    "gaps.amortization_gap.mean": ("amortization, test", "tab:orange", ""),
-    "gaps_train.approximation_gap": ("approximation, train", "tab:purple", "//"),
-    "gaps_train.amortization_gap": ("amortization, train", "tab:orange", "//"),
+    "amortization": {
+        "gaps.amortization_gap.mean": ("test", ""),
+        "gaps_train.amortization_gap": ("train, last snapshot", "//"),
+    },
+    "approximation": {
+        "gaps.approximation_gap.mean": ("test", ""),
+        "gaps_train.approximation_gap": ("train, last snapshot", "//"),
+    },
 }
+GAP_COLOURS = {"amortization": "tab:orange", "approximation": "tab:purple"}
 
 
 def spread(stats, metric):
@@ -80,10 +86,10 @@ def spread(stats, metric):
 
 def objectives_figure(stats):
     """stats: by_objective of the summary table. Left, the exact log p(x) and both bounds
-    per training objective; right, the inference gap's two parts on test and training
-    images; mean over seeds, bars: standard deviation."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
-    names = list(stats.index)
+    per training objective; then the amortization and the approximation gap on test and
+    training images; mean over seeds, bars: standard deviation."""
+    fig, (left, *gap_axes) = plt.subplots(1, 3, figsize=(17, 5))
+    names = [name.replace(", ", ",\n") for name in stats.index]
     x = np.arange(len(names))
     present = stats.columns.get_level_values(0)
     for offset, (metric, label) in zip((-0.1, 0, 0.1), BOUNDS.items(), strict=True):
@@ -91,30 +97,31 @@ def objectives_figure(stats):
             mean, sd = spread(stats, metric)
             left.errorbar(x + offset, mean, yerr=sd, fmt="o", capsize=4, label=label)
     left.set_ylabel("nats per test image")
-    left.set_title("What each objective buys: exact log p(x) and the bounds")
+    left.set_title("Exact log p(x) and the bounds")
     left.legend()
-    shown = [metric for metric in GAPS if metric in present]
-    width = 0.8 / max(len(shown), 1)
-    for i, metric in enumerate(shown):
-        label, colour, hatch = GAPS[metric]
-        mean, sd = spread(stats, metric)
-        right.bar(
-            x + (i - (len(shown) - 1) / 2) * width,
-            mean,
-            width,
-            yerr=sd,
-            capsize=3,
-            color=colour,
-            hatch=hatch,
-            edgecolor="white" if not hatch else "black",
-            label=label,
-        )
-    right.set_ylabel("nats per image")
-    right.set_title("The inference gap's two parts (last weight snapshot for train)")
-    right.legend()
+    for ax, (gap, metrics) in zip(gap_axes, GAPS.items(), strict=True):
+        shown = [metric for metric in metrics if metric in present]
+        width = 0.8 / max(len(shown), 1)
+        for i, metric in enumerate(shown):
+            label, hatch = metrics[metric]
+            mean, sd = spread(stats, metric)
+            ax.bar(
+                x + (i - (len(shown) - 1) / 2) * width,
+                mean,
+                width,
+                yerr=sd,
+                capsize=3,
+                color=GAP_COLOURS[gap],
+                hatch=hatch,
+                edgecolor="black" if hatch else "white",
+                label=label,
+            )
+        ax.set_ylabel("nats per image")
+        ax.set_title(f"The {gap} gap")
+        ax.legend()
     most = int(stats.xs("count", axis=1, level=1).max().max())
-    for ax in (left, right):
-        ax.set_xticks(x, names)
+    for ax in (left, *gap_axes):
+        ax.set_xticks(x, names, multialignment="center")
         ax.set_xlabel(f"trained on (mean over up to {most} seeds)")
     fig.tight_layout()
     return fig
