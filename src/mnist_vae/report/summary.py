@@ -129,9 +129,9 @@ def objectives_figure(stats):
 
 def objectives_over_training_figure(curves):
     """curves: {objective: gaps_over_training's rows, averaged over its seeds}. The
-    amortization and approximation gaps against epoch, one colour per objective; test
-    images solid, training images dashed."""
-    fig, (amortization, approximation) = plt.subplots(1, 2, figsize=(13, 4.8))
+    amortization gap (on a log scale) and the approximation gap against epoch, one colour
+    per objective; test images solid, training images dashed."""
+    fig, (amortization, approximation) = plt.subplots(1, 2, figsize=(13, 5.6), layout="constrained")
     colours = plt.get_cmap("tab10")
     for i, (objective, table) in enumerate(curves.items()):
         for split, style in (("test", "-"), ("train", "--")):
@@ -146,12 +146,14 @@ def objectives_over_training_figure(curves):
                     color=colours(i),
                     label=f"{objective}, {split}",
                 )
+    # IWAE-k's encoders can lose a hundred times the ELBO's: a log scale shows both
+    amortization.set_yscale("log")
     amortization.set_title("Amortization gap over training: ELBO(q*) − ELBO(q_φ)")
     approximation.set_title("Approximation gap over training: log p(x) − ELBO(q*)")
     for ax in (amortization, approximation):
         ax.set_xlabel("epoch")
         ax.set_ylabel("nats per image")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    amortization.legend(fontsize=8)
-    fig.tight_layout()
+    # below both panels, where it hides no line
+    fig.legend(*amortization.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     return fig
