@@ -110,3 +110,15 @@ def test_mean_of_reads_one_objectives_statistic():
     )
     assert mean_of(objectives, "ELBO", "test.elbo.mean") == -140.0
     assert mean_of(objectives, "X", "train.seconds", "std") == 2
+
+
+def test_the_objectives_table_lists_the_elbos_first_then_iwae_by_k():
+    names = ["IWAE-50", "ELBO", "IWAE-5", "ELBO, KL warm-up 10 epochs"]
+    objectives = pd.DataFrame([objectives_row(name, 1, 0.0, 0.0) for name in names])
+    rows = objectives_table(objectives, iwae_samples=10).splitlines()[2:]
+    assert [row.split(" | ")[0].removeprefix("| ") for row in rows] == [
+        "ELBO",
+        "ELBO, KL warm-up 10 epochs",
+        "IWAE-5",
+        "IWAE-50",
+    ]

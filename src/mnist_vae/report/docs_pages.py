@@ -108,6 +108,12 @@ def resources_table(resources):
     return "\n".join(lines)
 
 
+def bound_order(trained_on):
+    """The ELBO and its variants first, then IWAE-k by k."""
+    iwae = trained_on.startswith("IWAE-")
+    return (iwae, int(trained_on.removeprefix("IWAE-")) if iwae else 0, trained_on)
+
+
 def objectives_table(objectives, iwae_samples):
     """The comparison across training objectives as a markdown table, "mean ± s.d." over
     the seeds of each. objectives: the summary's objectives.csv; iwae_samples: the k of
@@ -117,7 +123,9 @@ def objectives_table(objectives, iwae_samples):
         "| trained on | seeds | " + " | ".join(headings) + " |",
         "| --- " * (len(headings) + 2) + "|",
     ]
-    for row in objectives.to_dict("records"):
+    for row in sorted(
+        objectives.to_dict("records"), key=lambda row: bound_order(row["trained_on"])
+    ):
         digits = {"train.seconds": 0}
         cells = [
             f"{row[f'{metric} mean']:.{digits.get(metric, 2)}f} ± "
@@ -247,9 +255,9 @@ def render(template, files):
     return PLACEHOLDER.sub(value, template)
 
 
-def pages(templates=TEMPLATES, folder=REFERENCE):
+def pages(templates=TEMPLATES, folder=REFERENCE, sweep_folder=SWEEP_REFERENCE):
     """Every page the templates write. -> {page name: text}"""
-    files = reference_files(folder)
+    files = {**reference_files(folder), **reference_files(sweep_folder, SWEEP_FILES)}
     return {path.name: render(path.read_text(), files) for path in sorted(templates.glob("*.md"))}
 
 
