@@ -109,3 +109,16 @@ def test_the_gaps_over_training_of_one_objective_are_averaged_over_its_seeds():
     curves = over_training_by_objective(table, {"a": over_training(1.0), "b": over_training(3.0)})
     assert list(curves) == ["ELBO"]  # no IWAE run has a gap split
     assert curves["ELBO"].set_index("split")["gap"].to_dict() == {"test": 4.0, "train": 2.0}
+
+
+def test_objectives_are_listed_elbos_first_then_iwae_by_k():
+    names = ["IWAE-50", "ELBO", "IWAE-5", "ELBO, KL warm-up 10 epochs"]
+    table = pd.DataFrame({"run": names, "trained_on": names, "test.elbo.mean": [0.0] * 4})
+    assert list(by_objective(table).index) == [
+        "ELBO",
+        "ELBO, KL warm-up 10 epochs",
+        "IWAE-5",
+        "IWAE-50",
+    ]
+    over_training = {name: pd.DataFrame({"epoch": [1], "split": ["test"]}) for name in names}
+    assert list(over_training_by_objective(table, over_training)) == list(by_objective(table).index)

@@ -108,24 +108,17 @@ def resources_table(resources):
     return "\n".join(lines)
 
 
-def bound_order(trained_on):
-    """The ELBO and its variants first, then IWAE-k by k."""
-    iwae = trained_on.startswith("IWAE-")
-    return (iwae, int(trained_on.removeprefix("IWAE-")) if iwae else 0, trained_on)
-
-
 def objectives_table(objectives, iwae_samples):
     """The comparison across training objectives as a markdown table, "mean ± s.d." over
-    the seeds of each. objectives: the summary's objectives.csv; iwae_samples: the k of
+    the seeds of each, in the file's order. objectives: the summary's objectives.csv
+    (by_objective's rows, in bound_order); iwae_samples: the k of
     the IWAE bound the models were evaluated with"""
     headings = [heading.format(k=iwae_samples) for _, heading in OBJECTIVE_COLUMNS]
     lines = [
         "| trained on | seeds | " + " | ".join(headings) + " |",
         "| --- " * (len(headings) + 2) + "|",
     ]
-    for row in sorted(
-        objectives.to_dict("records"), key=lambda row: bound_order(row["trained_on"])
-    ):
+    for row in objectives.to_dict("records"):
         digits = {"train.seconds": 0}
         cells = [
             f"{row[f'{metric} mean']:.{digits.get(metric, 2)}f} ± "
@@ -153,18 +146,21 @@ def benchmark_files(benchmarks, run):
     return files
 
 
-def wall_seconds(files):
-    """From the first job's start to the last job's end: each benchmark file is written as
-    its job ends, after the job's `s` seconds."""
-    ends = {path: path.stat().st_mtime for path in files}
-    starts = [end - pd.read_csv(path, sep="\t")["s"].iloc[0] for path, end in ends.items()]
-    return max(ends.values()) - min(starts)
+def job_times(files):
+    """Each job's end (its benchmark file is written as it ends) and its seconds.
+    -> [(end, seconds)]"""
+    return [(path.stat().st_mtime, pd.read_csv(path, sep="\t")["s"].iloc[0]) for path in files]
 
 
-def job_seconds(files):
+def wall_seconds(times):
+    """From the first job's start to the last job's end. times: job_times"""
+    return max(end for end, _ in times) - min(end - seconds for end, seconds in times)
+
+
+def job_seconds(times):
     """The jobs' times added up: what one invocation on a machine running one job at a time
-    takes, and at most what it takes where jobs run side by side."""
-    return sum(pd.read_csv(path, sep="\t")["s"].iloc[0] for path in files)
+    takes, and at most what it takes where jobs run side by side. times: job_times"""
+    return sum(seconds for _, seconds in times)
 
 
 def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figures=FIGURES):
@@ -185,6 +181,7 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
         for paths in benchmark_files(benchmarks, run).values()
         for path in paths
     ] + [Path(benchmarks) / "summary.tsv"]
+    times = job_times(files)
     provenance = json.loads((results / runs[0] / "provenance.json").read_text())
     sweep = {
         "runs": len(runs),
@@ -192,8 +189,8 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
         "machine": provenance["machine"],
         # the runs differ in training only: how each was measured
         "evaluation": {key: provenance["settings"][key] for key in ("evaluate", "gaps")},
-        "wall_seconds": round(wall_seconds(files), 1),
-        "job_seconds": round(job_seconds(files), 1),
+        "wall_seconds": round(wall_seconds(times), 1),
+        "job_seconds": round(job_seconds(times), 1),
     }
     (destination / "sweep.json").write_text(json.dumps(sweep, indent=2) + "\n")
 

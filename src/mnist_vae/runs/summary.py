@@ -43,6 +43,12 @@ def trained_on(train):
     return f"ELBO, KL warm-up {warmup} {epochs}" if warmup else "ELBO"
 
 
+def bound_order(trained_on):
+    """A sort key for trained_on's names: the ELBO and its variants first, then IWAE-k by k."""
+    iwae = trained_on.startswith("IWAE-")
+    return (iwae, int(trained_on.removeprefix("IWAE-")) if iwae else 0, trained_on)
+
+
 def last_snapshot_gaps(over_training):
     """The approximation and amortization gaps at the last weight snapshot, per split.
     over_training: gaps_over_training's table -> {"gaps_train.approximation_gap": ...}"""
@@ -96,19 +102,20 @@ OBJECTIVE_METRICS = (
 
 def by_objective(table, metrics=OBJECTIVE_METRICS):
     """Mean, standard deviation, min and max over the runs (seeds) trained on each bound,
-    in the order the bounds first appear. -> DataFrame indexed by trained_on, columns
-    (metric, statistic)"""
+    in bound_order. -> DataFrame indexed by trained_on, columns (metric, statistic)"""
     present = [metric for metric in metrics if metric in table]
-    stats = table.groupby("trained_on", sort=False)[present]
-    return stats.agg(["mean", "std", "min", "max", "count"])
+    stats = table.groupby("trained_on")[present].agg(["mean", "std", "min", "max", "count"])
+    return stats.loc[sorted(stats.index, key=bound_order)]
 
 
 def over_training_by_objective(table, over_training):
     """The gaps over training of the runs trained on each bound, averaged over their seeds
     at each snapshot and split. table: summary_table's; over_training: {run: its
-    gaps_over_training table} for the runs that have one -> {trained_on: DataFrame}"""
+    gaps_over_training table} for the runs that have one -> {trained_on: DataFrame}, in
+    bound_order"""
     curves = {}
-    for objective, names in table.groupby("trained_on", sort=False)["run"]:
+    groups = table.groupby("trained_on")["run"]
+    for objective, names in sorted(groups, key=lambda group: bound_order(group[0])):
         tables = [over_training[name] for name in names if name in over_training]
         if tables:
             curves[objective] = (
