@@ -14,19 +14,18 @@ from mnist_vae.analyses.gaps import (
     optimal_gaussians,
 )
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
-from mnist_vae.inference.quadrature import latent_grid, log_marginal_and_modes
-from mnist_vae.inference.svi import fit_posterior, joint_log_density
+from mnist_vae.inference.quadrature import log_marginal_and_starts
 from mnist_vae.model import VAE
-from mnist_vae.settings import GapSettings, ModelSettings, SVISettings
+from mnist_vae.settings import GapSettings, ModelSettings
 
-SETTINGS = GapSettings(svi=SVISettings(steps=150, restarts=2, final_samples=100))
+SETTINGS = GapSettings()
 
 
 @pytest.fixture(scope="module")
 def gaps(trained_vae, test_images):
     x = test_images[:16]
-    log_px, _, mode, peaks = log_marginal_and_modes(x, trained_vae.decoder, limit=8.0, points=301)
-    return inference_gaps(trained_vae, x, np.arange(16), log_px.numpy(), mode, peaks, SETTINGS)
+    log_px, _, starts = log_marginal_and_starts(x, trained_vae.decoder, limit=8.0, points=301)
+    return inference_gaps(trained_vae, x, np.arange(16), log_px.numpy(), starts, SETTINGS)
 
 
 def elbo_of_q_star(gaps, vae, x, points):
@@ -49,7 +48,7 @@ def test_the_encoders_q_is_q_star_only_where_no_fit_beats_it(gaps):
     assert (gaps.loc[~encoder, "amortization_gap"] > 0).all()
 
 
-def test_svi_improves_on_the_encoder_for_most_images(gaps):
+def test_the_fits_improve_on_the_encoder_for_most_images(gaps):
     assert gaps["q_optimal_is_encoder"].mean() < 0.5
     assert gaps["amortization_gap"].mean() > 0
 
@@ -58,14 +57,14 @@ def test_the_elbo_of_q_star_stays_below_log_px_by_an_independent_quadrature(
     gaps, trained_vae, test_images
 ):
     x = test_images[:16]
-    log_px, _, _, _ = log_marginal_and_modes(x, trained_vae.decoder, limit=10.0, points=501)
+    log_px, _, _ = log_marginal_and_starts(x, trained_vae.decoder, limit=10.0, points=501)
     q_star = elbo_of_q_star(gaps, trained_vae, x, 24)
     assert (q_star <= log_px.numpy() + 1e-3).all()
 
 
 def test_the_tables_elbos_and_log_px_match_independent_quadratures(gaps, trained_vae, test_images):
     x = test_images[:16]
-    log_px, _, _, _ = log_marginal_and_modes(x, trained_vae.decoder, limit=10.0, points=501)
+    log_px, _, _ = log_marginal_and_starts(x, trained_vae.decoder, limit=10.0, points=501)
     with torch.no_grad():
         mu, log_sigma = trained_vae.encoder(x)
     encoder = gauss_hermite_elbo(x, trained_vae.decoder, mu, log_sigma, 24).numpy()
@@ -99,17 +98,17 @@ def two_peak_vae():
     return vae.eval().requires_grad_(False)
 
 
-def test_q_star_is_found_on_the_better_peak_where_both_svi_starts_lie_on_the_worse():
+def test_q_star_is_found_on_the_better_peak_where_the_highest_node_and_the_encoder_are_not():
     vae, x = two_peak_vae(), torch.ones(1, 784)
-    log_px, _, mode, peaks = log_marginal_and_modes(x, vae.decoder, 8.0, 401)
-    assert mode[0, 0] == pytest.approx(NARROW, abs=0.1)  # the trap: the highest node
-    no_peaks = [torch.zeros(0, 2)]
-    from_svi_starts_alone = inference_gaps(vae, x, [0], log_px.numpy(), mode, no_peaks, SETTINGS)
-    assert from_svi_starts_alone["q_optimal_mu_1"].item() == pytest.approx(NARROW, abs=0.1)
+    log_px, _, starts = log_marginal_and_starts(x, vae.decoder, 8.0, 401)
+    assert starts[0][:, 0].tolist() == pytest.approx([BROAD, NARROW], abs=0.2)  # heaviest first
+    from_narrow_basin = [starts[0][1:]]
+    on_narrow = inference_gaps(vae, x, [0], log_px.numpy(), from_narrow_basin, SETTINGS)
+    assert on_narrow["q_optimal_mu_1"].item() == pytest.approx(NARROW, abs=0.1)
 
-    gaps = inference_gaps(vae, x, [0], log_px.numpy(), mode, peaks, SETTINGS)
+    gaps = inference_gaps(vae, x, [0], log_px.numpy(), starts, SETTINGS)
     assert gaps["q_optimal_mu_1"].item() == pytest.approx(BROAD, abs=0.2)
-    assert gaps["elbo_optimal"].item() > from_svi_starts_alone["elbo_optimal"].item() + 1
+    assert gaps["elbo_optimal"].item() > on_narrow["elbo_optimal"].item() + 1
 
 
 def test_an_image_beyond_the_tolerance_is_flagged_and_counted(gaps):
@@ -143,71 +142,26 @@ def test_the_figure_panels_show_the_exact_posterior_with_q_star_and_the_encoders
         assert abs(panel["z2"][peak[0]] - mu[0, 1]) <= step[1]
 
 
-def test_fitting_from_the_encoders_q_starts_the_first_restart_there(trained_vae, test_images):
-    x = test_images[:4]
-    with torch.no_grad():
-        start = trained_vae.encoder(x)
-    no_steps = SVISettings(steps=1, restarts=1, learning_rate=1e-12, final_samples=10)
-    mu, log_sigma, _, _ = fit_posterior(
-        x, trained_vae.decoder, np.arange(4), no_steps, starts=[start]
-    )
-    assert torch.allclose(mu, start[0], atol=1e-6) and torch.allclose(
-        log_sigma, start[1], atol=1e-6
-    )
-
-
-@pytest.mark.parametrize("good_first", [True, False], ids=["good start first", "good second"])
-def test_every_given_start_begins_its_own_restart(trained_vae, test_images, good_first):
-    x = test_images[:3]
-    with torch.no_grad():
-        good = trained_vae.encoder(x)
-    far = (torch.full((3, 2), 6.0), torch.full((3, 2), -3.0))
-    starts = [good, far] if good_first else [far, good]
-    no_steps = SVISettings(steps=1, restarts=2, learning_rate=1e-12, final_samples=10)
-    mu, log_sigma, _, _ = fit_posterior(
-        x, trained_vae.decoder, np.arange(3), no_steps, starts=starts
-    )
-    assert torch.allclose(mu, good[0], atol=1e-6) and torch.allclose(log_sigma, good[1], atol=1e-6)
-
-
-def test_more_starts_than_restarts_is_an_error(trained_vae, test_images):
-    x = test_images[:2]
-    start = (torch.zeros(2, 2), torch.zeros(2, 2))
-    with pytest.raises(ValueError, match="2 starts for 1 restarts"):
-        fit_posterior(
-            x, trained_vae.decoder, np.arange(2), SVISettings(restarts=1), starts=[start] * 2
-        )
-
-
-def test_the_posterior_mode_is_the_grid_node_of_highest_joint_density(trained_vae, test_images):
-    x = test_images[:4]
-    _, _, modes, _ = log_marginal_and_modes(x, trained_vae.decoder, limit=4.0, points=41)
-    grid, _ = latent_grid(4.0, 41)
-    log_joint = joint_log_density(x[:, None, :], grid[None].float(), trained_vae.decoder)
-    assert torch.equal(modes, grid[log_joint.argmax(1)].float())
-
-
 def diverging(fits):
-    """maximise_gauss_hermite_elbo, but the fits `fits` picks ("peaks": L-BFGS from the
-    grid posterior's peaks, "svi": the refinement of SVI's fits) end in NaN, as L-BFGS
-    stepping into overflow does."""
+    """maximise_gauss_hermite_elbo, but the fits `fits` picks ("all", or "heaviest": the
+    fit from the heaviest basin, the image's first) end in NaN, as a fit stepping into
+    overflow would."""
 
     def maximise(*args, **kwargs):
         mu, log_sigma = maximise_gauss_hermite_elbo(*args, **kwargs)
-        from_peaks = kwargs.get("chunk") == 1  # fits_from_peaks fits each start alone
-        if (fits == "peaks") == from_peaks:
-            mu, log_sigma = torch.full_like(mu, math.nan), torch.full_like(log_sigma, math.nan)
+        rows = slice(None) if fits == "all" else slice(0, 1)
+        mu[rows], log_sigma[rows] = math.nan, math.nan
         return mu, log_sigma
 
     return maximise
 
 
-@pytest.mark.parametrize("fits", ["peaks", "svi"])
+@pytest.mark.parametrize("fits", ["all", "heaviest"])
 def test_a_fit_that_ends_non_finite_is_discarded_not_q_star(monkeypatch, fits):
     vae, x = two_peak_vae(), torch.ones(1, 784)
-    log_px, _, mode, peaks = log_marginal_and_modes(x, vae.decoder, 8.0, 401)
+    log_px, _, starts = log_marginal_and_starts(x, vae.decoder, 8.0, 401)
     monkeypatch.setattr("mnist_vae.analyses.gaps.maximise_gauss_hermite_elbo", diverging(fits))
-    gaps = inference_gaps(vae, x, [0], log_px.numpy(), mode, peaks, SETTINGS)
+    gaps = inference_gaps(vae, x, [0], log_px.numpy(), starts, SETTINGS)
     assert np.isfinite(gaps[["elbo_optimal", "approximation_gap", "amortization_gap"]]).all(None)
     assert np.isfinite(optimal_gaussians(gaps)[0]).all()
     assert gaps["elbo_optimal"].item() >= gaps["elbo_encoder"].item()

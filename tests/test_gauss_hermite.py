@@ -1,11 +1,13 @@
 """The deterministic ELBO of a Gaussian q by Gauss–Hermite quadrature (Dz = 2)."""
 
+import copy
 import math
 
 import torch
 
 from mnist_vae.inference.gauss_hermite import (
     elbo_and_gradients,
+    elbo_gradient_and_hessian,
     gauss_hermite_elbo,
     gaussian_entropy,
     hermite_nodes,
@@ -88,3 +90,31 @@ def test_the_hand_written_gradient_of_the_elbo_equals_autograds(trained_vae, tes
         torch.testing.assert_close(elbo, reference.detach(), rtol=1e-5, atol=1e-3)
         for grad, expected in zip(grads, reference_grads, strict=True):
             torch.testing.assert_close(grad, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_the_hand_written_gradient_and_hessian_of_the_elbo_equal_autograds(
+    trained_vae, test_images
+):
+    x = test_images[:6]
+    nodes, log_weights = hermite_nodes(8, 2)
+    nodes, weights = nodes.double(), log_weights.exp()
+    with torch.no_grad():
+        theta = torch.cat(trained_vae.encoder(x), 1).double()
+    decoder = copy.deepcopy(trained_vae.decoder).double()
+
+    def elbo(theta_i, x_i):
+        mu, log_sigma = theta_i[None, :2], theta_i[None, 2:]
+        log_joint = log_joint_at_nodes(x_i[None].double(), decoder, mu, log_sigma, nodes)
+        return (log_joint @ weights + gaussian_entropy(log_sigma))[0]
+
+    value, gradient, hessian = elbo_gradient_and_hessian(
+        x, trained_vae.decoder, theta, nodes.float(), weights.float()
+    )
+    for i in range(len(x)):
+        expected = torch.autograd.functional.hessian(lambda t, i=i: elbo(t, x[i]), theta[i])
+        expected_gradient = torch.autograd.functional.jacobian(
+            lambda t, i=i: elbo(t, x[i]), theta[i]
+        )
+        torch.testing.assert_close(value[i], elbo(theta[i], x[i]), rtol=1e-5, atol=1e-3)
+        torch.testing.assert_close(gradient[i], expected_gradient, rtol=1e-4, atol=1e-3)
+        torch.testing.assert_close(hessian[i], expected, rtol=1e-3, atol=1e-2)

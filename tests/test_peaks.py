@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from mnist_vae.inference.peaks import basin_masses, heavy_peaks, steepest_ascent_roots
+from mnist_vae.inference.peaks import basin_gaussians, basin_masses, steepest_ascent_roots
 from mnist_vae.inference.quadrature import latent_grid
 
 LIMIT, POINTS = 4.0, 81
@@ -30,31 +30,43 @@ def test_each_peak_holds_the_mass_of_its_bump():
     assert torch.allclose(held, torch.tensor([0.3, 0.7], dtype=torch.float64), atol=1e-3)
 
 
+def means(starts):
+    return starts[:, :2]
+
+
+def test_each_basins_gaussian_has_the_mean_and_width_of_its_bump():
+    log_density, nodes = bumps((0.7, (1.0, 1.0), 0.3), (0.3, (-2.0, 0.0), 0.5))
+    starts = basin_gaussians(log_density, nodes, min_mass=0.01)[0]
+    expected = torch.tensor(
+        [[1.0, 1.0, math.log(0.3), math.log(0.3)], [-2.0, 0.0, *[math.log(0.5)] * 2]]
+    )
+    assert torch.allclose(starts, expected, atol=0.01)
+
+
 def test_a_broad_low_peak_with_more_mass_comes_before_a_tall_narrow_one():
     log_density, nodes = bumps((0.3, (-2.0, 0.0), 0.1), (0.7, (1.0, 0.0), 0.8))
     assert (
         log_density.flatten().argmax()
         == ((nodes - torch.tensor([-2.0, 0.0])) ** 2).sum(-1).argmin()
     )
-    peaks = heavy_peaks(log_density, nodes, min_mass=0.01)[0]
-    assert torch.allclose(peaks, torch.tensor([[1.0, 0.0], [-2.0, 0.0]]))
+    starts = basin_gaussians(log_density, nodes, min_mass=0.01)[0]
+    assert torch.allclose(means(starts), torch.tensor([[1.0, 0.0], [-2.0, 0.0]]), atol=0.01)
 
 
 def test_a_peak_holding_less_than_the_threshold_is_left_out():
     log_density, nodes = bumps((0.995, (1.0, 1.0), 0.3), (0.005, (-2.0, 0.0), 0.3))
-    peaks = heavy_peaks(log_density, nodes, min_mass=0.01)[0]
-    assert torch.allclose(peaks, torch.tensor([[1.0, 1.0]]))
+    starts = basin_gaussians(log_density, nodes, min_mass=0.01)[0]
+    assert torch.allclose(means(starts), torch.tensor([[1.0, 1.0]]), atol=0.01)
 
 
 def test_the_heaviest_peak_is_kept_whatever_the_threshold():
     log_density, nodes = bumps((1.0, (0.5, -0.5), 0.3))
-    assert torch.allclose(
-        heavy_peaks(log_density, nodes, min_mass=1.0)[0], torch.tensor([[0.5, -0.5]])
-    )
+    starts = basin_gaussians(log_density, nodes, min_mass=1.0)[0]
+    assert torch.allclose(means(starts), torch.tensor([[0.5, -0.5]]), atol=0.01)
 
 
-def test_the_peak_a_start_already_lies_on_is_left_out():
-    log_density, nodes = bumps((0.3, (-2.0, 0.0), 0.1), (0.7, (1.0, 0.0), 0.8))
-    beside = torch.tensor([[-1.95, 0.05]])  # on the narrow peak
-    peaks = heavy_peaks(log_density, nodes, min_mass=0.01, beside=beside)[0]
-    assert torch.allclose(peaks, torch.tensor([[1.0, 0.0]]))
+def test_a_peak_narrower_than_the_grid_starts_half_a_grid_step_wide():
+    log_density, nodes = bumps((1.0, (0.5, -0.5), 0.01))
+    step = 2 * LIMIT / (POINTS - 1)
+    starts = basin_gaussians(log_density, nodes, min_mass=0.01)[0]
+    assert torch.allclose(starts[0, 2:].exp(), torch.full((2,), step / 2))

@@ -5,7 +5,7 @@ import torch
 from mnist_vae.inference.quadrature import (
     every_other_node,
     latent_grid,
-    log_marginal_and_modes,
+    log_marginal_and_starts,
     log_marginal_quadrature,
     posterior_predictive,
 )
@@ -111,9 +111,9 @@ def test_the_posterior_predictive_of_a_pixel_is_a_ratio_of_two_marginals(trained
     assert torch.allclose(probabilities[:, 0], (log_p_both - log_p_top).exp(), rtol=1e-5)
 
 
-def test_the_pass_that_finds_the_modes_gives_the_same_log_likelihoods(trained_vae, test_images):
+def test_the_pass_that_finds_the_starts_gives_the_same_log_likelihoods(trained_vae, test_images):
     x = test_images[:30]
     alone = log_marginal_quadrature(x, trained_vae.decoder, 8.0, 101)
-    with_modes = log_marginal_and_modes(x, trained_vae.decoder, 8.0, 101)
-    assert torch.equal(alone[0], with_modes[0]) and torch.equal(alone[1], with_modes[1])
-    assert len(with_modes[3]) == len(x)
+    with_starts = log_marginal_and_starts(x, trained_vae.decoder, 8.0, 101)
+    assert torch.equal(alone[0], with_starts[0]) and torch.equal(alone[1], with_starts[1])
+    assert len(with_starts[2]) == len(x)

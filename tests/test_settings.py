@@ -114,9 +114,9 @@ def test_a_key_of_the_earlier_layout_names_where_it_moved():
         validated({"inpainting": {"steps": 30}}, SCHEMA)
 
 
-def test_svi_defaults_differ_between_inpainting_and_the_gaps(schema_defaults):
-    assert schema_defaults["inpainting"]["svi"]["steps"] == 300
-    assert schema_defaults["gaps"]["svi"]["steps"] == 100
+def test_a_key_of_the_earlier_layout_that_was_removed_says_why():
+    with pytest.raises(ConfigError, match=r"^config.gaps.svi: removed: q\* is fitted by Newton"):
+        validated({"gaps": {"svi": {"steps": 30}}}, SCHEMA)
 
 
 def reversed_order(value):

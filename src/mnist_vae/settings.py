@@ -237,11 +237,11 @@ class GapFitSettings(FromConfig):
     device: Device = "auto"
     hermite_points: int = 16  # Gauss–Hermite nodes per latent axis for each ELBO
     tolerance: float = 0.05  # nats a gap may fall below zero by numerical error
-    svi: SVISettings = SVISettings(restarts=2, steps=100)
-    # SVI's fit refined by L-BFGS on the Gauss–Hermite ELBO with this many nodes per axis
+    # q* fitted by Newton's method on the Gauss–Hermite ELBO with this many nodes per axis,
+    # for at most this many steps
     refine_points: int = 8
     refine_iterations: int = 30
-    # Every peak of the grid posterior whose basin holds this share of its mass is a start.
+    # Every basin of the grid posterior holding this share of its mass is a start.
     peak_mass: float = 0.01
     # The grid searched for each posterior's peak (and of log p(x) over training).
     quadrature: QuadratureGrid = QuadratureGrid()

@@ -28,19 +28,25 @@ def basin_masses(log_density, roots):
     return torch.zeros_like(weights).scatter_add_(1, roots, weights)
 
 
-def heavy_peaks(log_density, nodes, min_mass, beside=None):
-    """The peaks whose basins hold at least `min_mass` of the posterior, heaviest first (the
-    heaviest always), but for the peak of the basin holding the node nearest `beside`
-    where given (a start already tried).
-    log_density: (N, P, P); nodes: (P², 2) the grid's z, row-major; beside: (N, 2)
-    -> list of N tensors (M, 2)"""
+def basin_gaussians(log_density, nodes, min_mass):
+    """For each image, the Gaussian matching the mean and per-axis variance of the posterior
+    within each basin that holds at least `min_mass` of it (the heaviest always), heaviest
+    first: starts for fits of q* in every peak that matters, already near the fit's end.
+    A variance below the square of half the grid's spacing is raised to it (a peak narrower
+    than the grid resolves). log_density: (N, P, P) unnormalised log posterior on the grid
+    of nodes (P², Dz), row-major -> list of N tensors (M, 2 Dz): mean, log σ"""
     roots = steepest_ascent_roots(log_density)
-    peaks = []
-    for i, mass in enumerate(basin_masses(log_density, roots)):
+    nodes = nodes.double()
+    spacing = (nodes[1] - nodes[0]).abs().max()
+    starts = []
+    masses = basin_masses(log_density, roots)
+    for root, mass, density in zip(roots, masses, log_density, strict=True):
         heavy = torch.nonzero((mass >= min_mass) | (mass == mass.max())).flatten()
         heavy = heavy[mass[heavy].argsort(descending=True, stable=True)]
-        if beside is not None:
-            nearest = ((nodes - beside[i]) ** 2).sum(-1).argmin()
-            heavy = heavy[heavy != roots[i, nearest]]
-        peaks.append(nodes[heavy])
-    return peaks
+        weights = torch.softmax(density.flatten().double(), 0)[:, None]
+        first = torch.zeros_like(nodes).index_add_(0, root, weights * nodes)[heavy]
+        second = torch.zeros_like(nodes).index_add_(0, root, weights * nodes**2)[heavy]
+        mean = first / mass[heavy, None]
+        variance = (second / mass[heavy, None] - mean**2).clamp(min=(spacing / 2) ** 2)
+        starts.append(torch.cat([mean, 0.5 * variance.log()], 1).float())
+    return starts

@@ -14,7 +14,7 @@ import torch
 
 from mnist_vae.densities import log_prior
 from mnist_vae.inference.numerics import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
-from mnist_vae.inference.peaks import heavy_peaks
+from mnist_vae.inference.peaks import basin_gaussians
 from mnist_vae.products import linear
 
 ALL = slice(None)
@@ -56,19 +56,18 @@ def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4
             yield first, block, linear(x_dot_w, hidden, node_terms) + x_dot_b[:, None]
 
 
-def _scan_grid(x, decoder, limit, points, half_grid, find_modes, block_size, grid_chunk, pixels):
+def _scan_grid(
+    x, decoder, limit, points, half_grid, keep_half_grid, block_size, grid_chunk, pixels
+):
     """One pass over the grid: log p(x[pixels]), the same on the half grid (NaN unless
-    half_grid), and unless find_modes is False (then None, None) the node of highest
-    log p(z, x[pixels]) and log p(z, x[pixels]) on the half grid's nodes.
-    -> (N,), (N,) float64, (N, 2), (N, P_half, P_half)"""
+    half_grid), and where keep_half_grid (else None) log p(z, x[pixels]) on the half
+    grid's nodes. -> (N,), (N,) float64, (N, P_half, P_half)"""
     grid, log_cell_area = latent_grid(limit, points)
     grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
     coarse_index = coarse_nodes.cumsum(0) - 1
     half_points = (points + 1) // 2
     log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
-    best = torch.full((x.shape[0],), -math.inf, device=x.device)
-    modes = torch.zeros(x.shape[0], 2, device=x.device)
-    on_half_grid = torch.empty(x.shape[0] if find_modes else 0, half_points**2, device=x.device)
+    on_half_grid = torch.empty(x.shape[0] if keep_half_grid else 0, half_points**2, device=x.device)
     for first, block, log_joint in log_joint_on_grid(
         x, decoder, grid, pixels, block_size, grid_chunk
     ):
@@ -78,18 +77,14 @@ def _scan_grid(x, decoder, limit, points, half_grid, find_modes, block_size, gri
             log_px[1, block] = torch.logaddexp(
                 log_px[1, block], logsumexp(log_joint[:, coarse], dim=1).double()
             )
-        if find_modes:
-            value, node = log_joint.max(dim=1)
-            better = value > best[block]
-            best[block[better]] = value[better]
-            modes[block[better]] = grid[first + node[better]].float()
+        if keep_half_grid:
             positions = coarse_index[first : first + log_joint.shape[1]][coarse]
             on_half_grid[block[:, None], positions] = log_joint[:, coarse]
     fine, half = log_px
     half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)
-    if not find_modes:
-        return fine + log_cell_area, half, None, None
-    return fine + log_cell_area, half, modes, on_half_grid.view(-1, half_points, half_points)
+    if not keep_half_grid:
+        return fine + log_cell_area, half, None
+    return fine + log_cell_area, half, on_half_grid.view(-1, half_points, half_points)
 
 
 @torch.no_grad()
@@ -99,27 +94,26 @@ def log_marginal_quadrature(
     """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
     `half_grid`, else NaN) the same on the subgrid of every other node.
     x: (N, 784) -> (N,), (N,) float64"""
-    fine, half, _, _ = _scan_grid(
+    fine, half, _ = _scan_grid(
         x, decoder, limit, points, half_grid, False, block_size, grid_chunk, pixels
     )
     return fine, half
 
 
 @torch.no_grad()
-def log_marginal_and_modes(
+def log_marginal_and_starts(
     x, decoder, limit, points, min_mass=0.01, block_size=100, grid_chunk=4096
 ):
     """log_marginal_quadrature's two values and, from the same pass over the grid, starts
-    for fits of the posterior found without sampling: the node where log p(z, x) is
-    highest, and the other peaks on the half grid whose basins hold at least `min_mass`
-    of the posterior, heaviest first (mnist_vae.inference.peaks), that is all of them but
-    the one the highest node lies on.
-    x: (N, 784) -> (N,), (N,) float64, (N, 2), list of N tensors (M, 2)"""
-    fine, half, modes, on_half_grid = _scan_grid(
+    for fits of the posterior found without sampling: the Gaussian of each peak of the
+    half grid whose basin holds at least `min_mass` of the posterior, heaviest first
+    (mnist_vae.inference.peaks.basin_gaussians).
+    x: (N, 784) -> (N,), (N,) float64, list of N tensors (M, 2 Dz): mean, log σ"""
+    fine, half, on_half_grid = _scan_grid(
         x, decoder, limit, points, True, True, block_size, grid_chunk, ALL
     )
     half_nodes = latent_grid(limit, (points + 1) // 2)[0].float().to(x.device)
-    return fine, half, modes, heavy_peaks(on_half_grid, half_nodes, min_mass, beside=modes)
+    return fine, half, basin_gaussians(on_half_grid, half_nodes, min_mass)
 
 
 @torch.no_grad()

@@ -108,23 +108,18 @@ def elbo_gradient(x, decoder, mu, log_sigma, eps, pixels=ALL_PIXELS, chunk=IMAGE
     return tuple(torch.cat(parts) for parts in zip(*grads, strict=True))
 
 
-def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS, starts=()):
+def fit_posterior(x, decoder, images, settings: SVISettings, pixels=ALL_PIXELS):
     """Fit a factorised Gaussian q(z) to p(z | x[pixels]) for every image at once, from
     settings.restarts starting points each, keeping the restart with the best final ELBO.
-    The first restarts start from `starts`, the others from the best of
-    settings.candidates prior draws by log p(z, x[pixels]).
+    Each restart starts from the best of settings.candidates prior draws by
+    log p(z, x[pixels]).
     x: (N, 784) on the decoder's device; images: (N,) dataset indices, which seed each
-    image's stream (drawn on the CPU, the same numbers on any device);
-    starts: up to settings.restarts pairs mu, log_sigma (N, Dz), e.g. the encoder's q.
+    image's stream (drawn on the CPU, the same numbers on any device)
     -> mu, log_sigma: (N, Dz), elbo: (N,), all restarts' elbo: (N, R)"""
     draws = per_image_draws(images, settings, decoder.latent_dim)
     candidates, step_noise, final_noise = (d.to(x.device) for d in draws)
     mu = best_candidates(x, decoder, candidates, pixels)
     log_sigma = torch.full_like(mu, math.log(settings.initial_sigma))
-    if len(starts) > settings.restarts:
-        raise ValueError(f"{len(starts)} starts for {settings.restarts} restarts")
-    for restart, (mu_start, log_sigma_start) in enumerate(starts):
-        mu[:, restart], log_sigma[:, restart] = mu_start, log_sigma_start
     optimizer = OPTIMIZERS[settings.optimizer]([mu, log_sigma], lr=settings.learning_rate)
     for step, eps in enumerate(progress(step_noise, desc="SVI", unit="step"), 1):
         mu.grad, log_sigma.grad = elbo_gradient(x, decoder, mu, log_sigma, eps, pixels)

@@ -83,6 +83,12 @@ MOVED_KEYS = {
     )
 }
 
+# Keys of an earlier layout that no longer mean anything, and why.
+REMOVED_KEYS = {
+    "gaps.svi": "removed: q* is fitted by Newton's method from the encoder's q and the grid "
+    "posterior's basins, without SVI",
+}
+
 
 def refuse_moved_keys(settings, where):
     """A config written for an earlier layout: one line naming the key and where it went."""
@@ -93,6 +99,10 @@ def refuse_moved_keys(settings, where):
         section, key = old.split(".")
         if isinstance(settings.get(section), dict) and key in settings[section]:
             raise ConfigError(f"{where}.{old}: moved to {new}")
+    for old, why in REMOVED_KEYS.items():
+        section, key = old.split(".")
+        if isinstance(settings.get(section), dict) and key in settings[section]:
+            raise ConfigError(f"{where}.{old}: {why}")
 
 
 @functools.cache
