@@ -3,7 +3,13 @@ import math
 import pytest
 import torch
 
-from mnist_vae.inference.numerics import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
+from mnist_vae.inference.numerics import (
+    exp_without_underflow_,
+    fast_tanh,
+    logsumexp,
+    softplus_sum,
+    softplus_sum_,
+)
 
 
 def test_fast_tanh_is_tanh_to_float32_precision_and_finite_far_out():
@@ -41,3 +47,12 @@ def test_softplus_sum_is_the_sum_of_softplus_to_float32_rounding(pixels):
     logits[1] = -100.0
     exact = torch.nn.functional.softplus(logits.double()).sum(-1)
     torch.testing.assert_close(softplus_sum(logits).double(), exact, rtol=2e-6, atol=1e-4)
+
+
+@pytest.mark.parametrize("pixels", [784, 101])
+def test_softplus_sum_given_the_logits_sum_is_the_sum_of_softplus(pixels):
+    logits = torch.randn(300, pixels, generator=torch.Generator().manual_seed(0)) * 8
+    logits[0], logits[1] = 100.0, -100.0
+    exact = torch.nn.functional.softplus(logits.double()).sum(-1)
+    fast = softplus_sum_(logits.clone(), logits.sum(-1))
+    torch.testing.assert_close(fast.double(), exact, rtol=2e-6, atol=1e-4)

@@ -5,7 +5,8 @@ import math
 import torch
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
-from mnist_vae.inference.numerics import fast_tanh, softplus_sum
+from mnist_vae.inference.numerics import softplus_sum_
+from mnist_vae.model import SigmoidDecoder
 
 
 def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):
@@ -43,17 +44,31 @@ def log_prior_minus_log_q(z, eps, log_sigma):
 
 def log_likelihood_of_draws(x, z, decoder, chunk_size):
     """log p(x | z) for S draws of z per image, decoded about chunk_size at a time: several
-    images' draws together when S is small, one image's in chunks when it is large.
+    images' draws together when S is small, one image's in chunks when it is large. Through
+    the decoder's sigmoid form (model.SigmoidDecoder): x · logits = (x V) · s + x · d and
+    Σ logits from the hidden units, so that the one pass over the logits is their
+    softplus, and every chunk's logits are written into the same memory.
     x: (B, 784), z: (B, S, Dz) -> (B, S)"""
+    units = SigmoidDecoder.of(decoder)
+    x_dot_v, x_dot_d = x @ units.output_weight, x @ units.output_bias
     images_per_chunk = max(1, chunk_size // z.shape[1])
+    buffer = x.new_empty(images_per_chunk * min(chunk_size, z.shape[1]), x.shape[1])
     rows = []
-    for x_group, z_group in zip(x.split(images_per_chunk), z.split(images_per_chunk), strict=True):
+    groups = zip(
+        x_dot_v.split(images_per_chunk),
+        x_dot_d.split(images_per_chunk),
+        z.split(images_per_chunk),
+        strict=True,
+    )
+    for x_dot_v_group, x_dot_d_group, z_group in groups:
         parts = []
         for z_chunk in z_group.split(chunk_size, dim=1):
-            h = decoder.hidden_units(z_chunk, tanh=fast_tanh)
-            logits = decoder.logits(h.flatten(0, 1)).view(*h.shape[:2], -1)
-            x_dot_logits = torch.bmm(logits, x_group[:, :, None]).squeeze(-1)
-            parts.append(x_dot_logits - softplus_sum(logits))
+            s = units.hidden_units(z_chunk)
+            out = buffer[: s.shape[0] * s.shape[1]]
+            logits = units.logits(s.flatten(0, 1), out=out).view(*s.shape[:2], -1)
+            x_dot_logits = torch.bmm(s, x_dot_v_group[:, :, None]).squeeze(-1)
+            x_dot_logits += x_dot_d_group[:, None]
+            parts.append(x_dot_logits - softplus_sum_(logits, units.logits_sum(s)))
         rows.append(torch.cat(parts, dim=1))
     return torch.cat(rows)
 
