@@ -45,30 +45,21 @@ def log_prior_minus_log_q(z, eps, log_sigma):
 def log_likelihood_of_draws(x, z, decoder, chunk_size):
     """log p(x | z) for S draws of z per image, decoded about chunk_size at a time: several
     images' draws together when S is small, one image's in chunks when it is large. Through
-    the decoder's sigmoid form (model.SigmoidDecoder): x · logits = (x V) · s + x · d and
-    Σ logits from the hidden units, so that the one pass over the logits is their
-    softplus, and every chunk's logits are written into the same memory.
+    the decoder's sigmoid form (model.SigmoidDecoder), every chunk's logits written into
+    the same memory and their softplus computed in place.
     x: (B, 784), z: (B, S, Dz) -> (B, S)"""
     units = SigmoidDecoder.of(decoder)
-    x_dot_v, x_dot_d = x @ units.output_weight, x @ units.output_bias
     images_per_chunk = max(1, chunk_size // z.shape[1])
     buffer = x.new_empty(images_per_chunk * min(chunk_size, z.shape[1]), x.shape[1])
     rows = []
-    groups = zip(
-        x_dot_v.split(images_per_chunk),
-        x_dot_d.split(images_per_chunk),
-        z.split(images_per_chunk),
-        strict=True,
-    )
-    for x_dot_v_group, x_dot_d_group, z_group in groups:
+    for x_group, z_group in zip(x.split(images_per_chunk), z.split(images_per_chunk), strict=True):
         parts = []
         for z_chunk in z_group.split(chunk_size, dim=1):
             s = units.hidden_units(z_chunk)
             out = buffer[: s.shape[0] * s.shape[1]]
             logits = units.logits(s.flatten(0, 1), out=out).view(*s.shape[:2], -1)
-            x_dot_logits = torch.bmm(s, x_dot_v_group[:, :, None]).squeeze(-1)
-            x_dot_logits += x_dot_d_group[:, None]
-            parts.append(x_dot_logits - softplus_sum_(logits, units.logits_sum(s)))
+            x_dot_logits = torch.bmm(logits, x_group[:, :, None]).squeeze(-1)
+            parts.append(x_dot_logits - softplus_sum_(logits))
         rows.append(torch.cat(parts, dim=1))
     return torch.cat(rows)
 

@@ -43,12 +43,10 @@ def softplus_sum(logits):
     return logits.clamp(min=0).sum(-1) + factors.prod(-1).log_().sum(-1)
 
 
-def softplus_sum_(logits, logits_sum):
-    """softplus_sum(logits) given Σ_j logits_j, computed in fewer passes and overwriting
-    `logits`: Σ_j relu(l_j) = (Σ_j l_j + Σ_j |l_j|) / 2, so that only |l| is summed.
-    logits: (..., P), logits_sum: (...) -> (...)"""
+def softplus_sum_(logits):
+    """softplus_sum(logits), the same numbers, overwriting `logits` instead of allocating
+    a copy of it: for a buffer whose values are not needed after. logits: (..., P) -> (...)"""
     group = max(d for d in range(1, 127) if logits.shape[-1] % d == 0)
-    magnitude = logits.abs_()
-    relu_sum = 0.5 * (logits_sum + magnitude.sum(-1))
-    factors = magnitude.neg_().exp_().add_(1).unflatten(-1, (-1, group))
+    relu_sum = logits.clamp(min=0).sum(-1)
+    factors = logits.abs_().neg_().exp_().add_(1).unflatten(-1, (-1, group))
     return relu_sum + factors.prod(-1).log_().sum(-1)

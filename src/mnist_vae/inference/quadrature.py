@@ -13,8 +13,12 @@ import math
 import torch
 
 from mnist_vae.densities import log_prior
-from mnist_vae.inference.numerics import exp_without_underflow_, fast_tanh, logsumexp, softplus_sum
+from mnist_vae.inference.numerics import (
+    exp_without_underflow_,
+    softplus_sum_,
+)
 from mnist_vae.inference.peaks import basin_gaussians
+from mnist_vae.model import SigmoidDecoder
 from mnist_vae.products import linear
 
 ALL = slice(None)
@@ -36,24 +40,27 @@ def every_other_node(points):
 
 @torch.no_grad()
 def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4096):
-    """log p(z_g, x[pixels]) for every image and grid node, a block of images against a
-    chunk of nodes at a time. The grid is decoded once, chunk by chunk, and each block is
-    scored with one matrix product, x · logits(z) = (x W4) · h(z) + x · b4. Blocks start at
+    """log p(z_g, x[pixels]) − x[pixels] · d for every image and grid node (the image's
+    constant term is left out, for the caller to add once), a block of images against a
+    chunk of nodes at a time. The grid is decoded once, chunk by chunk, through the
+    decoder's sigmoid form (model.SigmoidDecoder), and each block is scored with one
+    matrix product, x · logits(z) = (x V) · s(z) + x · d. Blocks start at
     multiples of block_size, so an image's values do not depend on how many images are
     scored with it. x: (N, 784), grid: (G, 2)
-    -> iterator of (first node of the chunk, the block's image indices, log p (B, chunk))"""
+    -> iterator of (first node of the chunk, the block's image indices, values (B, chunk))"""
+    units = SigmoidDecoder.of(decoder, pixels)
     x = x.float()[:, pixels]
-    weight, bias = decoder.output_layer.weight[pixels], decoder.output_layer.bias[pixels]
     blocks = [
-        (block, x[block] @ weight, x[block] @ bias)
+        (block, x[block] @ units.output_weight)
         for block in torch.arange(x.shape[0], device=x.device).split(block_size)
     ]
     for first in range(0, len(grid), grid_chunk):
         z = grid[first : first + grid_chunk]
-        hidden = decoder.hidden_units(z.float(), tanh=fast_tanh)
-        node_terms = log_prior(z).float() - softplus_sum(decoder.logits(hidden, pixels))
-        for block, x_dot_w, x_dot_b in blocks:
-            yield first, block, linear(x_dot_w, hidden, node_terms) + x_dot_b[:, None]
+        hidden = units.hidden_units(z.float())
+        logits = units.logits(hidden)
+        node_terms = log_prior(z).float() - softplus_sum_(logits)
+        for block, x_dot_v in blocks:
+            yield first, block, linear(x_dot_v, hidden, node_terms)
 
 
 def _scan_grid(
@@ -61,30 +68,37 @@ def _scan_grid(
 ):
     """One pass over the grid: log p(x[pixels]), the same on the half grid (NaN unless
     half_grid), and where keep_half_grid (else None) log p(z, x[pixels]) on the half
-    grid's nodes. -> (N,), (N,) float64, (N, P_half, P_half)"""
+    grid's nodes, up to a constant per image. Both sums come from one set of
+    exponentials, each chunk's shifted by the highest value seen so far (a running
+    log-sum-exp), and one product of them with the two grids' masks.
+    -> (N,), (N,) float64, (N, P_half, P_half)"""
     grid, log_cell_area = latent_grid(limit, points)
     grid, coarse_nodes = grid.to(x.device), every_other_node(points).to(x.device)
+    masks = torch.stack([torch.ones_like(coarse_nodes), coarse_nodes], 1).float()
     coarse_index = coarse_nodes.cumsum(0) - 1
     half_points = (points + 1) // 2
-    log_px = torch.full((2, x.shape[0]), -math.inf, dtype=torch.float64, device=x.device)
+    shift = torch.full((x.shape[0],), -math.inf, device=x.device)
+    sums = torch.zeros(x.shape[0], 2, dtype=torch.float64, device=x.device)
     on_half_grid = torch.empty(x.shape[0] if keep_half_grid else 0, half_points**2, device=x.device)
     for first, block, log_joint in log_joint_on_grid(
         x, decoder, grid, pixels, block_size, grid_chunk
     ):
-        log_px[0, block] = torch.logaddexp(log_px[0, block], logsumexp(log_joint, dim=1).double())
-        coarse = coarse_nodes[first : first + log_joint.shape[1]]
-        if half_grid:
-            log_px[1, block] = torch.logaddexp(
-                log_px[1, block], logsumexp(log_joint[:, coarse], dim=1).double()
-            )
+        nodes = slice(first, first + log_joint.shape[1])
         if keep_half_grid:
-            positions = coarse_index[first : first + log_joint.shape[1]][coarse]
-            on_half_grid[block[:, None], positions] = log_joint[:, coarse]
-    fine, half = log_px
-    half = half + log_cell_area + math.log(4) if half_grid else torch.full_like(half, math.nan)
+            coarse = coarse_nodes[nodes]
+            on_half_grid[block[:, None], coarse_index[nodes][coarse]] = log_joint[:, coarse]
+        new_shift = torch.maximum(shift[block], log_joint.amax(1))
+        sums[block] *= (shift[block] - new_shift).double().exp()[:, None]
+        exps = exp_without_underflow_(log_joint.sub_(new_shift[:, None]))
+        sums[block] += (exps @ masks[nodes]).double()
+        shift[block] = new_shift
+    offset = x.float()[:, pixels] @ SigmoidDecoder.of(decoder, pixels).output_bias  # x · d
+    log_px = sums.log() + (shift + offset).double()[:, None] + log_cell_area
+    fine, half = log_px.unbind(1)
+    half = half + math.log(4) if half_grid else torch.full_like(half, math.nan)
     if not keep_half_grid:
-        return fine + log_cell_area, half, None
-    return fine + log_cell_area, half, on_half_grid.view(-1, half_points, half_points)
+        return fine, half, None
+    return fine, half, on_half_grid.view(-1, half_points, half_points)
 
 
 @torch.no_grad()
@@ -117,21 +131,31 @@ def log_marginal_and_starts(
 
 
 @torch.no_grad()
-def posterior_predictive(x, decoder, limit, points, observed, predicted, grid_chunk=4096):
+def posterior_predictive(
+    x, decoder, limit, points, observed, predicted, block_size=100, grid_chunk=4096
+):
     """The exact Bayes completion for Dz = 2: p(x[predicted] = 1 | x[observed]) pixel by
     pixel, Σ_g p(z_g | x[observed]) sigmoid(logits(z_g)[predicted]) over the grid, and
     log p(x[observed]). x: (N, 784) -> probabilities (N, P), log p(x[observed]) (N,)"""
     log_p_observed, _ = log_marginal_quadrature(
-        x, decoder, limit, points, half_grid=False, pixels=observed
+        x, decoder, limit, points, block_size, grid_chunk, half_grid=False, pixels=observed
     )
     grid, log_cell_area = latent_grid(limit, points)
-    x_observed = x.float()[:, observed]
-    probabilities = 0
-    for z in grid.split(grid_chunk):
-        # decoded as log_joint_on_grid decodes it, so the weights below sum to one
-        logits = decoder.logits(decoder.hidden_units(z.float(), tanh=fast_tanh))
-        seen = logits[:, observed]
-        log_joint = (x_observed @ seen.T - softplus_sum(seen) + log_prior(z).float()).double()
-        posterior = exp_without_underflow_(log_joint + log_cell_area - log_p_observed[:, None])
-        probabilities = probabilities + posterior @ torch.sigmoid(logits[:, predicted]).double()
+    grid = grid.to(x.device)
+    predicting = SigmoidDecoder.of(decoder, predicted)
+    offset = x.float()[:, observed] @ SigmoidDecoder.of(decoder, observed).output_bias
+    # decoded as log_marginal_quadrature decodes it, so the weights below sum to one
+    shift = (offset.double() + log_cell_area - log_p_observed)[:, None]
+    n_predicted = predicting.output_bias.shape[0]
+    probabilities = torch.zeros(len(x), n_predicted, dtype=torch.float64, device=x.device)
+    chunk_first, p_predicted = None, None
+    for first, block, log_joint in log_joint_on_grid(
+        x, decoder, grid, observed, block_size, grid_chunk
+    ):
+        if first != chunk_first:
+            z = grid[first : first + log_joint.shape[1]].float()
+            p_predicted = torch.sigmoid(predicting.logits(predicting.hidden_units(z))).double()
+            chunk_first = first
+        posterior = exp_without_underflow_(log_joint.double() + shift[block])
+        probabilities[block] += posterior @ p_predicted
     return probabilities, log_p_observed
