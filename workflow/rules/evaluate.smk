@@ -10,7 +10,9 @@ rule evaluate_shard:
         "benchmarks/evaluate_shard/{run}/{scatteritem}.tsv"
     conda:
         "../envs/jobs.yaml"
-    threads: 2
+    threads: 1
+    # first among the jobs ready after train: the longest, or on the way to the gap split
+    priority: 10
     resources:
         mem_mb=1000,
         runtime=minutes(30),

@@ -11,7 +11,7 @@ rule gaps_shard:
         "benchmarks/gaps_shard/{run}/{scatteritem}.tsv"
     conda:
         "../envs/jobs.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=minutes(15),
@@ -74,7 +74,9 @@ rule gaps_over_training:
         "benchmarks/gaps_over_training/{run}.tsv"
     conda:
         "../envs/jobs.yaml"
-    threads: 2
+    threads: 1
+    # first among the jobs ready after train: the longest, or on the way to the gap split
+    priority: 10
     resources:
         mem_mb=1000,
         runtime=minutes(20),

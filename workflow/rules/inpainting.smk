@@ -10,7 +10,7 @@ rule inpainting_fit:
         "benchmarks/inpainting_fit/{run}/{scatteritem}.tsv"
     conda:
         "../envs/jobs.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=minutes(10),
