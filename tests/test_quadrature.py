@@ -8,6 +8,7 @@ from mnist_vae.inference.quadrature import (
     log_marginal_and_starts,
     log_marginal_quadrature,
     posterior_predictive,
+    posterior_starts,
 )
 from mnist_vae.inference.reference import iwae_bound, log_marginal_prior_sampling
 from mnist_vae.model import build_vae
@@ -117,3 +118,11 @@ def test_the_pass_that_finds_the_starts_gives_the_same_log_likelihoods(trained_v
     with_starts = log_marginal_and_starts(x, trained_vae.decoder, 8.0, 101)
     assert torch.equal(alone[0], with_starts[0]) and torch.equal(alone[1], with_starts[1])
     assert len(with_starts[2]) == len(x)
+
+
+def test_the_starts_from_the_half_grid_alone_are_those_of_the_full_pass(trained_vae, test_images):
+    x = test_images[:20]
+    _, _, from_full_pass = log_marginal_and_starts(x, trained_vae.decoder, 8.0, 101)
+    alone = posterior_starts(x, trained_vae.decoder, 8.0, 101)
+    for full, half in zip(from_full_pass, alone, strict=True):
+        torch.testing.assert_close(full, half, rtol=0, atol=1e-4)

@@ -8,11 +8,11 @@ rule evaluate_shard:
         "logs/evaluate_shard/{run}/{scatteritem}.log",
     benchmark:
         "benchmarks/evaluate_shard/{run}/{scatteritem}.tsv"
+    # first among the jobs ready after train: the longest, or on the way to the gap split
+    priority: 10
     conda:
         "../envs/jobs.yaml"
     threads: 1
-    # first among the jobs ready after train: the longest, or on the way to the gap split
-    priority: 10
     resources:
         mem_mb=1000,
         runtime=minutes(30),

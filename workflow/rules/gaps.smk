@@ -72,11 +72,11 @@ rule gaps_over_training:
         "logs/gaps_over_training/{run}.log",
     benchmark:
         "benchmarks/gaps_over_training/{run}.tsv"
+    # first among the jobs ready after train: the longest, or on the way to the gap split
+    priority: 10
     conda:
         "../envs/jobs.yaml"
     threads: 1
-    # first among the jobs ready after train: the longest, or on the way to the gap split
-    priority: 10
     resources:
         mem_mb=1000,
         runtime=minutes(20),

@@ -4,7 +4,7 @@ import torch
 
 from mnist_vae.analyses.gaps import GAP_COLUMNS, inference_gaps
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.quadrature import log_marginal_and_starts
+from mnist_vae.inference.quadrature import posterior_starts
 from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
@@ -27,7 +27,7 @@ with rule_logging(snakemake.log[0]):
         grid = settings.quadrature
         # blocks of images aligned with the shard's chunks: its images' numbers do not
         # depend on how the images are sharded
-        _, _, starts = log_marginal_and_starts(
+        starts = posterior_starts(
             x, vae.decoder, grid.limit, grid.points, settings.peak_mass, block_size=IMAGE_CHUNK
         )
         table = inference_gaps(

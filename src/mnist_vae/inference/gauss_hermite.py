@@ -59,30 +59,6 @@ def gauss_hermite_elbo(x, decoder, mu, log_sigma, points=16, pixels=ALL_PIXELS, 
 
 
 @torch.no_grad()
-def elbo_and_gradients(x, decoder, mu, log_sigma, nodes, weights, pixels=ALL_PIXELS):
-    """The Gauss–Hermite ELBO of each image's q = N(mu, diag σ²) and its gradient with
-    respect to mu and log_sigma, written out by hand: with z_t = mu + √2 σ ⊙ t and
-    g_t = ∇_z log p(x[pixels], z_t) = W3ᵀ[(1 - h_t²) ⊙ W4ᵀ(x - sigmoid(logits_t))] - z_t,
-
-        ∂ELBO/∂mu = Σ_t w_t g_t,   ∂ELBO/∂log σ = Σ_t w_t g_t ⊙ √2 σ ⊙ t + 1,
-
-    two large products through the decoder and back (autograd's backward pass, less its
-    bookkeeping). x: (N, 784), mu, log_sigma: (N, Dz), nodes: (P, Dz), weights: (P,)
-    -> ELBO (N,), two (N, Dz)"""
-    offsets = math.sqrt(2) * log_sigma.exp()[:, None, :] * nodes
-    z = mu[:, None, :] + offsets
-    h = decoder.hidden_units(z, tanh=fast_tanh)
-    logits = decoder.logits(h, pixels)
-    x_seen = x[:, None, pixels]
-    log_joint = (x_seen * logits).sum(-1) - softplus_sum(logits) + log_prior(z)
-    d_logits = x_seen - torch.sigmoid(logits)
-    d_h = linear(d_logits, decoder.output_layer.weight[pixels].T).mul_(1 - h * h)
-    weighted = (linear(d_h, decoder.hidden_layer.weight.T) - z) * weights[:, None]
-    elbo = log_joint @ weights + gaussian_entropy(log_sigma)
-    return elbo, weighted.sum(1), (weighted * offsets).sum(1) + 1
-
-
-@torch.no_grad()
 def elbo_gradient_and_hessian(x, decoder, theta, nodes, weights):
     """The Gauss–Hermite ELBO of each image's q = N(mu, diag σ²), θ = (mu, log σ), with its
     gradient and Hessian in θ, written out by hand. With z_t = mu + o_t, o_t = √2 σ ⊙ t,
@@ -158,13 +134,14 @@ def newton_steps(gradient, hessian, damping):
 
 
 def maximise_gauss_hermite_elbo(
-    x, decoder, mu, log_sigma, points=8, iterations=30, chunk=16, tolerance=1e-7
+    x, decoder, mu, log_sigma, points=8, iterations=30, chunk=16, tolerance=1e-5
 ):
     """The Gaussian q = N(mu, diag σ²) of highest Gauss–Hermite ELBO near the given one, by
     damped Newton on the deterministic ELBO (its gradient and Hessian by hand,
     elbo_gradient_and_hessian), each fit on its own: a step is kept where it raises that
     fit's ELBO and its damping falls, else the damping rises; a fit stops once its Newton
-    decrement is below `tolerance` (nats) at a maximum, or after `iterations` steps. The
+    decrement is below `tolerance` (nats) at a maximum (its ELBO then within about half
+    that of the maximum), or after `iterations` steps. The
     fits are computed `chunk` at a time, chunks starting at multiples of `chunk`, so a
     fit's result does not depend on the fits outside its chunk.
     x: (N, 784), mu, log_sigma: (N, Dz) -> two (N, Dz)"""

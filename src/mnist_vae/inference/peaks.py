@@ -28,16 +28,24 @@ def basin_masses(log_density, roots):
     return torch.zeros_like(weights).scatter_add_(1, roots, weights)
 
 
-def basin_gaussians(log_density, nodes, min_mass):
+def basin_gaussians(log_density, nodes, min_mass, chunk=32):
     """For each image, the Gaussian matching the mean and per-axis variance of the posterior
     within each basin that holds at least `min_mass` of it (the heaviest always), heaviest
     first: starts for fits of q* in every peak that matters, already near the fit's end.
     A variance below the square of half the grid's spacing is raised to it (a peak narrower
     than the grid resolves). log_density: (N, P, P) unnormalised log posterior on the grid
-    of nodes (P², Dz), row-major -> list of N tensors (M, 2 Dz): mean, log σ"""
-    roots = steepest_ascent_roots(log_density)
+    of nodes (P², Dz), row-major; `chunk` images at a time, whose roots and masses (8 bytes
+    a node each) are all that is held -> list of N tensors (M, 2 Dz): mean, log σ"""
     nodes = nodes.double()
     spacing = (nodes[1] - nodes[0]).abs().max()
+    starts = []
+    for part in log_density.split(chunk):
+        starts += _basin_gaussians(part, nodes, spacing, min_mass)
+    return starts
+
+
+def _basin_gaussians(log_density, nodes, spacing, min_mass):
+    roots = steepest_ascent_roots(log_density)
     starts = []
     masses = basin_masses(log_density, roots)
     for root, mass, density in zip(roots, masses, log_density, strict=True):
