@@ -1,6 +1,7 @@
 import torch
 
-from mnist_vae.model import SigmoidDecoder, build_vae, load_model, save_model
+from mnist_vae.inference.sigmoid_form import SigmoidDecoder
+from mnist_vae.model import build_vae, load_model, save_model
 from mnist_vae.settings import ModelSettings
 
 

@@ -96,3 +96,14 @@ def test_a_torch_without_the_onednn_op_falls_back_with_one_log_line(backend, mon
         assert products.backend() == "torch"
     assert len(caplog.records) == 1
     assert "no oneDNN linear op" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize("name", ["torch", "onednn"])
+def test_linear_into_given_memory_computes_the_same_under_either_backend(backend, name):
+    backend(name)
+    x, weight, bias = operands((100, 500), (784, 500), (784,))
+    out = torch.empty(100, 784)
+    result = linear(x, weight, bias, out=out)
+    torch.testing.assert_close(result, F.linear(x, weight, bias), rtol=1e-5, atol=2e-4)
+    if name == "torch":  # torch's product writes into the memory given
+        assert result.data_ptr() == out.data_ptr()

@@ -32,8 +32,10 @@ def test_follows_imports_through_the_package(tmp_path):
         "__init__.py",
         "inference/__init__.py",
         "inference/bounds.py",
+        "inference/sigmoid_form.py",
         "densities.py",
         "inference/numerics.py",
+        "products.py",
     }
 
 

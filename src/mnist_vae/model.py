@@ -7,7 +7,6 @@ mnist_vae.products.
 """
 
 from dataclasses import asdict
-from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -79,36 +78,6 @@ class Decoder(nn.Module):
 
     def forward(self, z, pixels=slice(None)):
         return self.logits(self.hidden_units(z), pixels)
-
-
-class SigmoidDecoder(NamedTuple):
-    """The decoder written with sigmoid hidden units, tanh(a) = 2 sigmoid(2a) - 1:
-
-        logits = V s + d,  s = sigmoid(U z + c),  U = 2 W3, c = 2 b3, V = 2 W4, d = b4 - W4 1,
-
-    the same function with one elementwise pass over the hidden units instead of tanh's
-    three. Equal to the decoder to float32 rounding (the logits as accurate, checked
-    against float64). For the evaluation's many decodes (IWAE, the ELBO pass, the grids)."""
-
-    hidden_weight: torch.Tensor  # U (H, Dz)
-    hidden_bias: torch.Tensor  # c (H,)
-    output_weight: torch.Tensor  # V (784, H)
-    output_bias: torch.Tensor  # d (784,)
-
-    @classmethod
-    def of(cls, decoder: Decoder, pixels=slice(None)):
-        """The sigmoid form of `decoder`, computing the logits of the pixels `pixels`."""
-        w3, b3 = decoder.hidden_layer.weight, decoder.hidden_layer.bias
-        w4, b4 = decoder.output_layer.weight[pixels], decoder.output_layer.bias[pixels]
-        return cls(2 * w3, 2 * b3, 2 * w4, b4 - w4.sum(1))
-
-    def hidden_units(self, z):
-        """sigmoid(U z + c). z: (..., Dz) -> (..., H)"""
-        return linear(z, self.hidden_weight, self.hidden_bias).sigmoid_()
-
-    def logits(self, s, out=None):
-        """V s + d, written into `out` where given (reusing its memory). s: (M, H) -> (M, P)"""
-        return torch.addmm(self.output_bias, s, self.output_weight.T, out=out)
 
 
 class VAE(nn.Module):

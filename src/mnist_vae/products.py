@@ -89,14 +89,17 @@ def _through_onednn(*tensors):
     )
 
 
-def linear(x, weight, bias=None):
+def linear(x, weight, bias=None, out=None):
     """x weightᵀ + bias. x: (..., n_in), weight: (n_out, n_in), bias: (n_out,) or None
-    -> (..., n_out)"""
+    -> (..., n_out). `out`, for a 2-D x with a bias: memory to write the result into,
+    where torch's product computes it (oneDNN's op allocates its own)."""
     operands = (x, weight) if bias is None else (x, weight, bias)
     if _through_onednn(*operands):
         # The op reads any strides of x and weight, but the bias as if it were contiguous.
         bias = None if bias is None else bias.contiguous()
         return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+    if out is not None and bias is not None and x.dim() == 2:
+        return torch.addmm(bias, x, weight.T, out=out)
     return F.linear(x, weight, bias)
 
 

@@ -6,7 +6,7 @@ import torch
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.inference.numerics import softplus_sum_
-from mnist_vae.model import SigmoidDecoder
+from mnist_vae.inference.sigmoid_form import SigmoidDecoder
 
 
 def sample_diag_gaussian(mu, log_sigma, generator, n_samples=None):
@@ -45,7 +45,7 @@ def log_prior_minus_log_q(z, eps, log_sigma):
 def log_likelihood_of_draws(x, z, decoder, chunk_size):
     """log p(x | z) for S draws of z per image, decoded about chunk_size at a time: several
     images' draws together when S is small, one image's in chunks when it is large. Through
-    the decoder's sigmoid form (model.SigmoidDecoder), every chunk's logits written into
+    the decoder's sigmoid form (inference.sigmoid_form), every chunk's logits written into
     the same memory and their softplus computed in place.
     x: (B, 784), z: (B, S, Dz) -> (B, S)"""
     units = SigmoidDecoder.of(decoder)

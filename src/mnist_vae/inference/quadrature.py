@@ -18,7 +18,7 @@ from mnist_vae.inference.numerics import (
     softplus_sum_,
 )
 from mnist_vae.inference.peaks import basin_gaussians
-from mnist_vae.model import SigmoidDecoder
+from mnist_vae.inference.sigmoid_form import SigmoidDecoder
 from mnist_vae.products import linear
 
 ALL = slice(None)
@@ -43,7 +43,7 @@ def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4
     """log p(z_g, x[pixels]) − x[pixels] · d for every image and grid node (the image's
     constant term is left out, for the caller to add once), a block of images against a
     chunk of nodes at a time. The grid is decoded once, chunk by chunk, through the
-    decoder's sigmoid form (model.SigmoidDecoder), and each block is scored with one
+    decoder's sigmoid form (inference.sigmoid_form), and each block is scored with one
     matrix product, x · logits(z) = (x V) · s(z) + x · d. Blocks start at
     multiples of block_size, so an image's values do not depend on how many images are
     scored with it. x: (N, 784), grid: (G, 2)
