@@ -1,13 +1,11 @@
 """Stochastic gradient ascent on the ELBO with Adam, resumable from a per-epoch checkpoint."""
 
-import copy
 import hashlib
 import json
 import logging
 import math
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -50,34 +48,6 @@ def _load_checkpoint(path, key):
         log.info("Checkpoint %s is from other settings, data or code: starting afresh", path)
         return None
     return state
-
-
-class BackgroundWriter:
-    """write_torch in a thread of its own, one file at a time and in order, so that training
-    goes on while a checkpoint is written (about 20 ms an epoch, a tenth of an epoch of
-    the default run). Whatever a write raised is raised by the next `write` or on leaving
-    the `with` block, which waits for the last write: a checkpoint is never left half
-    written (write_torch writes atomically) and never silently missing."""
-
-    def __enter__(self):
-        self._executor, self._pending = ThreadPoolExecutor(max_workers=1), None
-        return self
-
-    def write(self, path, data):
-        """Write `data`, a copy that nothing changes while it is written, to `path`."""
-        self._wait()
-        self._pending = self._executor.submit(write_torch, path, data)
-
-    def _wait(self):
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def __exit__(self, *exc):
-        try:
-            self._wait()
-        finally:
-            self._executor.shutdown()
 
 
 def snapshots_path(checkpoint):
@@ -199,55 +169,53 @@ def train(
         total=settings.epochs,
         unit="epoch",
     )
-    with BackgroundWriter() as writer:
-        for epoch in epochs:
-            start = time.perf_counter()
-            generators = shuffle_generator, noise_generator
-            train_elbo, train_bound = train_epoch(
-                vae, optimizer, x_train, settings, epoch, *generators
+    for epoch in epochs:
+        start = time.perf_counter()
+        generators = shuffle_generator, noise_generator
+        train_elbo, train_bound = train_epoch(vae, optimizer, x_train, settings, epoch, *generators)
+        if not (math.isfinite(train_elbo) and weights_finite(vae)):
+            kept = f"; the checkpoint after epoch {epoch - 1} is kept" if epoch > 1 else ""
+            raise DivergenceError(
+                f"train: the ELBO or the weights became non-finite in epoch {epoch}{kept}"
             )
-            if not (math.isfinite(train_elbo) and weights_finite(vae)):
-                kept = f"; the checkpoint after epoch {epoch - 1} is kept" if epoch > 1 else ""
-                raise DivergenceError(
-                    f"train: the ELBO or the weights became non-finite in epoch {epoch}{kept}"
-                )
-            record = {
-                "epoch": epoch,
-                "train_elbo": train_elbo,
-                "heldout_elbo": heldout_elbo(vae, x_heldout, settings.seed),
-                "heldout_log_px": heldout_log_px(vae, x_heldout, settings, epoch),
-                "seconds": time.perf_counter() - start,
+        record = {
+            "epoch": epoch,
+            "train_elbo": train_elbo,
+            "heldout_elbo": heldout_elbo(vae, x_heldout, settings.seed),
+            "heldout_log_px": heldout_log_px(vae, x_heldout, settings, epoch),
+            "seconds": time.perf_counter() - start,
+        }
+        if settings.objective_name(epoch) != "ELBO" or settings.kl_warmup_epochs:
+            # the bound trained on, where it is not the ELBO the other columns report
+            record["objective"] = settings.objective_name(epoch)
+            record["train_objective"] = train_bound
+        history.append(record)
+        if epoch in settings.snapshot_epochs:
+            snapshots[epoch] = {
+                name: value.cpu().clone() for name, value in vae.state_dict().items()
             }
-            if settings.objective_name(epoch) != "ELBO" or settings.kl_warmup_epochs:
-                # the bound trained on, where it is not the ELBO the other columns report
-                record["objective"] = settings.objective_name(epoch)
-                record["train_objective"] = train_bound
-            history.append(record)
-            if epoch in settings.snapshot_epochs:
-                snapshots[epoch] = {
-                    name: value.cpu().clone() for name, value in vae.state_dict().items()
-                }
-                if checkpoint is not None:
-                    writer.write(snapshots_path(checkpoint), dict(snapshots))
-            log.info(
-                "epoch %d/%d  train ELBO %.2f  held-out ELBO %.2f  log p(x) %.2f  (%.1f s)",
-                epoch,
-                settings.epochs,
-                record["train_elbo"],
-                record["heldout_elbo"],
-                record["heldout_log_px"],
-                record["seconds"],
-            )
-            epochs.set_postfix(train_elbo=f"{record['train_elbo']:.2f}")
             if checkpoint is not None:
-                # a copy: the next epoch changes the weights while this one is written
-                state = {
+                write_torch(snapshots_path(checkpoint), snapshots)
+        log.info(
+            "epoch %d/%d  train ELBO %.2f  held-out ELBO %.2f  log p(x) %.2f  (%.1f s)",
+            epoch,
+            settings.epochs,
+            record["train_elbo"],
+            record["heldout_elbo"],
+            record["heldout_log_px"],
+            record["seconds"],
+        )
+        epochs.set_postfix(train_elbo=f"{record['train_elbo']:.2f}")
+        if checkpoint is not None:
+            write_torch(
+                checkpoint,
+                {
                     "key": key,
                     "model": vae.state_dict(),
                     "optimizer": optimizer.state_dict(),
                     "shuffle_generator": shuffle_generator.get_state(),
                     "noise_generator": noise_generator.get_state(),
                     "history": history,
-                }
-                writer.write(checkpoint, copy.deepcopy(state))
+                },
+            )
     return history
