@@ -4,7 +4,12 @@ import math
 
 import torch
 
-from mnist_vae.inference.peaks import basin_gaussians, basin_masses, steepest_ascent_roots
+from mnist_vae.inference.peaks import (
+    basin_gaussians,
+    basin_masses,
+    posterior_weights,
+    steepest_ascent_roots,
+)
 from mnist_vae.inference.quadrature import latent_grid
 
 LIMIT, POINTS = 4.0, 81
@@ -25,7 +30,8 @@ def bumps(*bumps):
 
 def test_each_peak_holds_the_mass_of_its_bump():
     log_density, _ = bumps((0.7, (1.0, 1.0), 0.3), (0.3, (-2.0, 0.0), 0.3))
-    masses = basin_masses(log_density, steepest_ascent_roots(log_density))[0]
+    roots = steepest_ascent_roots(log_density)
+    masses = basin_masses(posterior_weights(log_density), roots)[0]
     held = masses[masses > 0].sort().values
     assert torch.allclose(held, torch.tensor([0.3, 0.7], dtype=torch.float64), atol=1e-3)
 

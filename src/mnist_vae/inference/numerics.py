@@ -22,25 +22,13 @@ def exp_without_underflow_(x):
     return x.clamp_(min=math.log(torch.finfo(x.dtype).tiny) + 1).exp_()
 
 
-def logsumexp(values, dim):
-    """torch.logsumexp(values, dim), with its exponentials by exp_without_underflow_: the
-    same numbers (the largest term is exp(0) = 1), 2-3 times faster on a grid's values."""
-    largest = values.amax(dim, keepdim=True)
-    shift = torch.where(largest.isfinite(), largest, 0)
-    total = exp_without_underflow_(values - shift).sum(dim).log_().add_(shift.squeeze(dim))
-    largest = largest.squeeze(dim)
-    return torch.where(largest.isfinite(), total, largest)
-
-
 def softplus_sum(logits):
     """Σ_j softplus(logits_j) over the last axis, as Σ_j relu(l_j) + log Π_j (1 + exp(-|l_j|)):
     each factor lies in (1, 2], so a product of up to 126 of them stays finite in float32,
     and one log per group replaces one per element (this CPU's log is its slowest pass:
     1.8x faster than F.softplus(logits).sum(-1) on a decode's 1000 x 784 logits). Within
     float32 rounding of the sum of softplus. logits: (..., P) -> (...)"""
-    group = max(d for d in range(1, 127) if logits.shape[-1] % d == 0)
-    factors = logits.abs().neg_().exp_().add_(1).unflatten(-1, (-1, group))
-    return logits.clamp(min=0).sum(-1) + factors.prod(-1).log_().sum(-1)
+    return softplus_sum_(logits.clone())
 
 
 def softplus_sum_(logits):

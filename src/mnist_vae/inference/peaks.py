@@ -20,11 +20,16 @@ def steepest_ascent_roots(log_density):
         parent = jumped
 
 
-def basin_masses(log_density, roots):
+def posterior_weights(log_density):
+    """Each node's share of the posterior. log_density: (N, P, P) unnormalised log
+    posterior -> (N, P²) float64, each row summing to one"""
+    return torch.softmax(log_density.reshape(len(log_density), -1).double(), dim=1)
+
+
+def basin_masses(weights, roots):
     """The posterior mass of each node's basin, at the basin's peak (zero elsewhere).
-    log_density: (N, P, P) unnormalised log posterior; roots: its steepest_ascent_roots
-    -> (N, P²) float64"""
-    weights = torch.softmax(log_density.reshape(len(log_density), -1).double(), dim=1)
+    weights: (N, P²) posterior_weights; roots: the steepest_ascent_roots of the same
+    posterior -> (N, P²) float64"""
     return torch.zeros_like(weights).scatter_add_(1, roots, weights)
 
 
@@ -45,15 +50,15 @@ def basin_gaussians(log_density, nodes, min_mass, chunk=32):
 
 
 def _basin_gaussians(log_density, nodes, spacing, min_mass):
-    roots = steepest_ascent_roots(log_density)
+    roots, weights = steepest_ascent_roots(log_density), posterior_weights(log_density)
     starts = []
-    masses = basin_masses(log_density, roots)
-    for root, mass, density in zip(roots, masses, log_density, strict=True):
+    masses = basin_masses(weights, roots)
+    for root, mass, weight in zip(roots, masses, weights, strict=True):
         heavy = torch.nonzero((mass >= min_mass) | (mass == mass.max())).flatten()
         heavy = heavy[mass[heavy].argsort(descending=True, stable=True)]
-        weights = torch.softmax(density.flatten().double(), 0)[:, None]
-        first = torch.zeros_like(nodes).index_add_(0, root, weights * nodes)[heavy]
-        second = torch.zeros_like(nodes).index_add_(0, root, weights * nodes**2)[heavy]
+        weight = weight[:, None]
+        first = torch.zeros_like(nodes).index_add_(0, root, weight * nodes)[heavy]
+        second = torch.zeros_like(nodes).index_add_(0, root, weight * nodes**2)[heavy]
         mean = first / mass[heavy, None]
         variance = (second / mass[heavy, None] - mean**2).clamp(min=(spacing / 2) ** 2)
         starts.append(torch.cat([mean, 0.5 * variance.log()], 1).float())

@@ -13,10 +13,7 @@ import math
 import torch
 
 from mnist_vae.densities import log_prior
-from mnist_vae.inference.numerics import (
-    exp_without_underflow_,
-    softplus_sum_,
-)
+from mnist_vae.inference.numerics import exp_without_underflow_, softplus_sum_
 from mnist_vae.inference.peaks import basin_gaussians
 from mnist_vae.inference.sigmoid_form import SigmoidDecoder
 from mnist_vae.products import linear
