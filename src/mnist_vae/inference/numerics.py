@@ -28,13 +28,19 @@ def softplus_sum(logits):
     and one log per group replaces one per element (this CPU's log is its slowest pass:
     1.8x faster than F.softplus(logits).sum(-1) on a decode's 1000 x 784 logits). Within
     float32 rounding of the sum of softplus. logits: (..., P) -> (...)"""
-    return softplus_sum_(logits.clone())
+    return _plus_log_factors(logits.clamp(min=0).sum(-1), logits.abs())
 
 
 def softplus_sum_(logits):
     """softplus_sum(logits), the same numbers, overwriting `logits` instead of allocating
     a copy of it: for a buffer whose values are not needed after. logits: (..., P) -> (...)"""
-    group = max(d for d in range(1, 127) if logits.shape[-1] % d == 0)
     relu_sum = logits.clamp(min=0).sum(-1)
-    factors = logits.abs_().neg_().exp_().add_(1).unflatten(-1, (-1, group))
+    return _plus_log_factors(relu_sum, logits.abs_())
+
+
+def _plus_log_factors(relu_sum, magnitude):
+    """relu_sum + Σ_j log(1 + exp(-|l_j|)), one log per group of factors, overwriting
+    `magnitude` (|l|: (..., P)) -> (...)"""
+    group = max(d for d in range(1, 127) if magnitude.shape[-1] % d == 0)
+    factors = magnitude.neg_().exp_().add_(1).unflatten(-1, (-1, group))
     return relu_sum + factors.prod(-1).log_().sum(-1)
