@@ -122,3 +122,13 @@ def test_objectives_are_listed_elbos_first_then_iwae_by_k():
     ]
     over_training = {name: pd.DataFrame({"epoch": [1], "split": ["test"]}) for name in names}
     assert list(over_training_by_objective(table, over_training)) == list(by_objective(table).index)
+
+
+def test_warm_ups_are_listed_by_their_length_in_epochs_not_as_text():
+    names = ["ELBO, KL warm-up 10 epochs", "ELBO", "ELBO, KL warm-up 2 epochs"]
+    table = pd.DataFrame({"run": names, "trained_on": names, "test.elbo.mean": [0.0] * 3})
+    assert list(by_objective(table).index) == [
+        "ELBO",
+        "ELBO, KL warm-up 2 epochs",
+        "ELBO, KL warm-up 10 epochs",
+    ]

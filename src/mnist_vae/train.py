@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from mnist_vae.adam import Adam
 from mnist_vae.errors import DataError, DivergenceError
 from mnist_vae.gradients import elbo_and_gradients, iwae_and_gradients
 from mnist_vae.inference.bounds import elbo
@@ -130,7 +131,7 @@ def train(
     snapshots=None,
 ):
     """Maximise the mean single-sample ELBO over shuffled minibatches with Adam's defaults
-    (the fused implementation), the gradient written out by hand (mnist_vae.gradients).
+    (torch's fused kernel, mnist_vae.adam), the gradient written out by hand (mnist_vae.gradients).
 
     x_train: (N, 784), x_heldout: (M, 784) float tensors on the training device.
     After every epoch the model, optimiser, generator states and history are written to
@@ -141,7 +142,7 @@ def train(
     """
     snapshots = {} if snapshots is None else snapshots
     device = x_train.device
-    optimizer = torch.optim.Adam(vae.parameters(), fused=True)
+    optimizer = Adam(vae.parameters())
     shuffle_generator = torch.Generator().manual_seed(settings.seed)
     noise_generator = torch.Generator(device=device).manual_seed(settings.seed + 1)
     history = []

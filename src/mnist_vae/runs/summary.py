@@ -1,6 +1,8 @@
 """Every run side by side: one row per run with the settings that tell the runs apart and
 every metric, as tidy data (pandas reads it in one call). Imports no torch."""
 
+import re
+
 import pandas as pd
 
 # Always shown, even when all runs agree: what a reader looks for first.
@@ -44,9 +46,11 @@ def trained_on(train):
 
 
 def bound_order(trained_on):
-    """A sort key for trained_on's names: the ELBO and its variants first, then IWAE-k by k."""
+    """A sort key for trained_on's names: the ELBO, then its warm-ups by their length in
+    epochs, then IWAE-k by k (numbers compared as numbers: 2 before 10)."""
     iwae = trained_on.startswith("IWAE-")
-    return (iwae, int(trained_on.removeprefix("IWAE-")) if iwae else 0, trained_on)
+    number = re.search(r"\d+", trained_on)
+    return (iwae, int(number.group()) if number else 0, trained_on)
 
 
 def last_snapshot_gaps(over_training):
