@@ -11,6 +11,7 @@ import pytest
 import torch
 from helpers import mnist_tensor, write_idx
 
+from mnist_vae import products
 from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings, TrainSettings
@@ -25,6 +26,20 @@ def pytest_collection_modifyitems(items):
         items.reverse()
     elif order.startswith("shuffle:"):
         random.Random(int(order.removeprefix("shuffle:"))).shuffle(items)
+
+
+@pytest.fixture(params=products.BACKENDS)
+def each_backend(request, monkeypatch):
+    """Runs a test once under each CPU backend of mnist_vae.products, forced through its
+    setting, so that CI on any CPU checks the path a user's CPU may choose as well as the
+    one this CPU chooses. A module opts in with pytestmark = usefixtures("each_backend")."""
+    if request.param == "onednn" and not products.onednn_linear_available():
+        pytest.fail(f"torch {torch.__version__} lacks oneDNN's linear op, which CPUs may choose")
+    monkeypatch.setenv(products.SETTING, request.param)
+    products.backend.cache_clear()
+    assert products.backend() == request.param
+    yield request.param
+    products.backend.cache_clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 IDX files written by hand, and the real snakemake run in a copied workspace."""
 
 import contextlib
+import copy
 import gzip
 import os
 import shutil
@@ -60,6 +61,12 @@ def mnist_tensor(split, n):
         MNIST / MNIST_FILES[f"{split}_images"], MNIST / MNIST_FILES[f"{split}_labels"], n, 0.5
     )
     return torch.from_numpy(x).float()
+
+
+def in_float64(vae):
+    """A float64 copy of `vae`: its products are torch's own in every backend, a reference
+    that no misuse of the backend under test can share."""
+    return copy.deepcopy(vae).double()
 
 
 def copy_workflow(destination):

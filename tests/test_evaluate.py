@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import in_float64
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.evaluate import bounds_per_image, evaluate_shard
@@ -12,6 +13,9 @@ from mnist_vae.inference.reference import iwae_bound
 from mnist_vae.inference.streams import EVALUATE_TEST, image_normals
 from mnist_vae.pipeline.shards import shard_images, shard_number
 from mnist_vae.settings import EvaluateSettings, QuadratureGrid
+
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
 
 SETTINGS = EvaluateSettings(
     elbo_samples=5,
@@ -69,11 +73,12 @@ def test_fast_bounds_equal_the_densities_on_the_same_draws(trained_vae, test_ima
     values = bounds_per_image(trained_vae, x, images, SETTINGS, EVALUATE_TEST)
     draws = SETTINGS.elbo_samples + SETTINGS.iwae_samples
     eps = image_normals((SETTINGS.seed, EVALUATE_TEST), images, (draws, 2)).transpose(0, 1)
+    vae, x, eps = in_float64(trained_vae), x.double(), eps.double()
     with torch.no_grad():
-        mu, log_sigma = trained_vae.encoder(x)
+        mu, log_sigma = vae.encoder(x)
         z = mu + log_sigma.exp() * eps  # (S, N, 2): the densities' own layout
-        log_lik = log_likelihood(x, trained_vae.decoder(z)).double()
-        log_prior_minus_q = (log_prior(z) - log_q(z, mu, log_sigma)).double()
+        log_lik = log_likelihood(x, vae.decoder(z))
+        log_prior_minus_q = log_prior(z) - log_q(z, mu, log_sigma)
     elbo_draws, iwae_draws = slice(0, SETTINGS.elbo_samples), slice(SETTINGS.elbo_samples, None)
     reconstruction = log_lik[elbo_draws].mean(0)
     kl = -log_prior_minus_q[elbo_draws].mean(0)

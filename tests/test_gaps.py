@@ -18,6 +18,9 @@ from mnist_vae.inference.quadrature import log_marginal_and_starts
 from mnist_vae.model import VAE
 from mnist_vae.settings import GapSettings, ModelSettings
 
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 SETTINGS = GapSettings()
 
 

@@ -3,6 +3,7 @@
 import copy
 import math
 
+import pytest
 import torch
 
 from mnist_vae.inference.gauss_hermite import (
@@ -14,6 +15,9 @@ from mnist_vae.inference.gauss_hermite import (
     maximise_gauss_hermite_elbo,
 )
 from mnist_vae.inference.svi import gaussian_elbo
+
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
 
 
 def test_the_node_weights_integrate_a_gaussian_to_one_and_its_variance_exactly():

@@ -28,6 +28,9 @@ from mnist_vae.inference.svi import (
 )
 from mnist_vae.settings import QuadratureGrid, SVISettings
 
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 FAST = SVISettings(samples=4, steps=60, restarts=3, final_samples=50)
 
 

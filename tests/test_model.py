@@ -1,8 +1,12 @@
+import pytest
 import torch
 
 from mnist_vae.inference.sigmoid_form import SigmoidDecoder
 from mnist_vae.model import build_vae, load_model, save_model
 from mnist_vae.settings import ModelSettings
+
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
 
 
 def test_encoder_gives_mean_and_log_std_of_latent_size():

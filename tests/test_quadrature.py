@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from mnist_vae.inference.quadrature import (
@@ -13,6 +14,9 @@ from mnist_vae.inference.quadrature import (
 from mnist_vae.inference.reference import iwae_bound, log_marginal_prior_sampling
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings
+
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
 
 
 def constant_decoder():

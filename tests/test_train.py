@@ -9,6 +9,9 @@ from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings, TrainSettings
 from mnist_vae.train import remove_checkpoint, snapshots_path, train
 
+# the fast paths, checked under each product backend (conftest.each_backend)
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 MODEL = ModelSettings(hidden_dim=32)
 SETTINGS = TrainSettings(epochs=4, batch_size=50, heldout_images=50)
 
