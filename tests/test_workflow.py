@@ -275,8 +275,6 @@ def test_the_inference_gap_is_split_for_the_configured_test_images(workdir):
     metrics = pd.read_csv(workdir / RUN / "test_per_image.csv").set_index("image")
     assert gaps["n_images"] == len(per_image) == 20
     assert np.allclose(per_image["log_px"], metrics.loc[per_image["image"], "log_px"])
-    total = gaps["approximation_gap"]["mean"] + gaps["amortization_gap"]["mean"]
-    assert math.isclose(total, gaps["total_gap"]["mean"])
     assert sum(flag["count"] for flag in gaps["flagged"].values()) == 0
 
 
@@ -289,7 +287,6 @@ def test_the_gap_is_split_at_every_weight_snapshot_for_both_splits(workdir):
         (2, "test"),
     ]
     assert (table["n_images"] == 10).all() and (table["flagged"] == 0).all()
-    assert (table["amortization_gap.mean"] > 0).all()
     assert (table["approximation_gap.mean"] > 0).all()
     assert np.isfinite(table["half_grid_max_abs_change"]).all()
 
