@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from helpers import mnist_tensor, write_idx
+from helpers import copy_workflow, mnist_tensor, snakemake, write_idx
 
 from mnist_vae import products
 from mnist_vae.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, MNIST_FILES
@@ -40,6 +40,15 @@ def each_backend(request, monkeypatch):
     assert products.backend() == request.param
     yield request.param
     products.backend.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The tiny workflow run to the end once per session, in a copy of the repository.
+    Read it, or take a copy (helpers.copy_of) to change anything: other tests share it."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny_run"))
+    snakemake(workdir)
+    return workdir
 
 
 @pytest.fixture

@@ -69,6 +69,13 @@ def in_float64(vae):
     return copy.deepcopy(vae).double()
 
 
+def copy_of(workdir, destination):
+    """A finished workspace copied as `cp -a` would, times kept, so that Snakemake finds
+    nothing to redo in it. -> destination"""
+    shutil.copytree(workdir, destination, symlinks=True)
+    return destination
+
+
 def copy_workflow(destination):
     """The files a workflow run needs, copied into `destination`, with the tiny config as
     its config.yaml (as the catalog's .test directories do). -> destination"""

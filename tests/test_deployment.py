@@ -25,7 +25,7 @@ use rule * from mnist_vae
 """
 
 
-def test_the_workflow_runs_as_a_snakemake_module_of_another(tmp_path):
+def test_the_workflow_runs_as_a_snakemake_module_of_another(tiny_run, tmp_path):
     """From a directory holding only the module lines and a copy of a config of the
     workflow: the MNIST copy the workflow ships is found where the workflow is."""
     copy_workflow(tmp_path / "mnist-vae")
@@ -35,7 +35,10 @@ def test_the_workflow_runs_as_a_snakemake_module_of_another(tmp_path):
     (deployment / "config/config.yaml").write_text(TINY_CONFIG.read_text())
     assert "download_mnist" in snakemake(deployment, "-n").stdout
     snakemake(deployment)
-    assert (deployment / "results/tiny/metrics.json").exists()
+    # the results of the same settings run in place, to the byte
+    for table in ("test_per_image.csv", "latent/latent_means.csv"):
+        deployed = (deployment / "results/tiny" / table).read_bytes()
+        assert deployed == (tiny_run / "results/tiny" / table).read_bytes()
     assert (deployment / "results/tiny/inpainting/completions.png").exists()
 
 

@@ -9,7 +9,7 @@ import shutil
 import zipfile
 
 import pytest
-from helpers import REPO, copy_workflow, snakemake
+from helpers import REPO, copy_of, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -31,11 +31,10 @@ def why_no_browser():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tiny_run, tmp_path_factory):
     """The tiny workflow run to the end, then its report made while a second configured run
     is still unbuilt. -> (workdir, the report command's result)"""
-    workdir = copy_workflow(tmp_path_factory.mktemp("report"))
-    snakemake(workdir)
+    workdir = copy_of(tiny_run, tmp_path_factory.mktemp("report") / "run")
     result = snakemake(workdir, "--report", "report.html", "--config", "runs={later: {}}")
     return workdir, result
 

@@ -84,6 +84,13 @@ def test_settings_that_cannot_hold_together_are_refused_naming_the_run():
         resolve_runs(config(inpainting={"digits": 500}), SCHEMA)
 
 
+def test_a_kl_warm_up_with_the_iwae_objective_is_refused_naming_the_key():
+    iwae_warm_up = {"objective": "iwae", "kl_warmup_epochs": 3}
+    with pytest.raises(SettingError, match=r"^config\.runs\.tiny\.train\.kl_warmup_epochs: "):
+        resolve_runs(config(train=iwae_warm_up), SCHEMA)
+    resolve_runs(config(train={**iwae_warm_up, "kl_warmup_epochs": 0}), SCHEMA)
+
+
 def test_resolving_leaves_the_shared_sections_of_other_runs_alone():
     original = config(runs={"a": {"train": {"epochs": 9}}, "b": {}})
     runs = resolve_runs(copy.deepcopy(original), SCHEMA)

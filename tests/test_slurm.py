@@ -79,9 +79,8 @@ def without_timings(metrics):
     }
 
 
-def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tmp_path):
-    local = copy_workflow(tmp_path / "local")
-    snakemake(local)
+def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, tiny_run, tmp_path):
+    local = tiny_run
     remote = copy_workflow(tmp_path / "slurm")
     result = on_slurm(remote)
 

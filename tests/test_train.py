@@ -187,3 +187,32 @@ def test_a_warm_up_trains_on_the_weighted_elbo_and_reports_the_elbo(images):
     # a KL term weighted below 1 makes the trained bound higher than the ELBO; at 1 equal
     assert history[0]["train_objective"] > history[0]["train_elbo"]
     assert history[-1]["train_objective"] == history[-1]["train_elbo"]
+
+
+WARM_UP = TrainSettings(epochs=4, batch_size=50, heldout_images=50, kl_warmup_epochs=2)
+
+
+def test_each_epoch_of_a_warm_up_steps_with_that_epochs_kl_weight(images, monkeypatch):
+    real_step = mnist_vae.train.elbo_and_gradients
+    weights = []
+
+    def recording(vae, x, eps, kl_weight=1.0):
+        weights.append(kl_weight)
+        return real_step(vae, x, eps, kl_weight)
+
+    monkeypatch.setattr(mnist_vae.train, "elbo_and_gradients", recording)
+    fit(images, settings=WARM_UP)
+    steps_per_epoch = 200 // WARM_UP.batch_size
+    assert weights == [w for w in (0.0, 0.5, 1.0, 1.0) for _ in range(steps_per_epoch)]
+
+
+def test_training_interrupted_in_its_warm_up_resumes_to_the_same_result(
+    images, tmp_path, monkeypatch
+):
+    uninterrupted, full_history = fit(images, settings=WARM_UP)
+    checkpoint = tmp_path / "train.checkpoint.pt"
+    with interrupted_in_epoch(2, monkeypatch), pytest.raises(KeyboardInterrupt):
+        fit(images, checkpoint, settings=WARM_UP)
+    resumed, resumed_history = fit(images, checkpoint, settings=WARM_UP)
+    assert without_seconds(resumed_history) == without_seconds(full_history)
+    assert_same_weights(resumed, uninterrupted)
