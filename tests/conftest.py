@@ -20,12 +20,22 @@ from mnist_vae.train import train
 
 def pytest_collection_modifyitems(items):
     """MNIST_VAE_TEST_ORDER=reverse or =shuffle:<seed> runs the tests in another order,
-    to check that none depends on what an earlier one left behind."""
+    to check that none depends on what an earlier one left behind. A shuffle keeps each
+    module's tests together (the modules in a shuffled order, and the tests within each),
+    so that a module's shared fixtures are made once, as in any order pytest runs them."""
     order = os.environ.get("MNIST_VAE_TEST_ORDER", "")
     if order == "reverse":
         items.reverse()
     elif order.startswith("shuffle:"):
-        random.Random(int(order.removeprefix("shuffle:"))).shuffle(items)
+        shuffler = random.Random(int(order.removeprefix("shuffle:")))
+        modules = {}
+        for item in items:
+            modules.setdefault(item.module.__name__, []).append(item)
+        groups = list(modules.values())
+        shuffler.shuffle(groups)
+        for group in groups:
+            shuffler.shuffle(group)
+        items[:] = [item for group in groups for item in group]
 
 
 @pytest.fixture(params=products.BACKENDS)

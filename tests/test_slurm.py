@@ -3,15 +3,23 @@
 MNIST_VAE_REQUIRE_SLURM=1 (as .ci/run sets), which turns the skip into a failure."""
 
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
+import time
 
 import pandas as pd
 import pytest
+import torch
 import yaml
-from helpers import REPO, RULES, copy_workflow, snakemake
+from helpers import REPO, RULES, copy_workflow, mnist_tensor, snakemake
+
+from mnist_vae.adam import Adam
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings, TrainSettings
+from mnist_vae.train import train_epoch
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 SITE = REPO / "tests" / "slurm" / "site.yaml"
@@ -105,12 +113,26 @@ def test_every_rule_runs_as_its_own_slurm_job_with_the_local_results(cluster, ti
     pd.testing.assert_frame_equal(*history)
 
 
+def seconds_per_epoch(n_train, hidden_dim, epochs=3):
+    """One epoch's time of training as the test below configures it, measured here, the
+    fastest of `epochs` (the steps alone: the monitor, every tenth epoch, adds little)."""
+    torch.set_num_threads(2)
+    vae = build_vae(ModelSettings(hidden_dim=hidden_dim), seed=0)
+    optimizer, x = Adam(vae.parameters()), mnist_tensor("train", n_train)
+    generators = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
+    times = []
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        train_epoch(vae, optimizer, x, TrainSettings(), epoch, *generators)
+        times.append(time.perf_counter() - start)
+    return min(times)  # the least disturbed by whatever else runs now
+
+
 def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_path):
     workdir = copy_workflow(tmp_path)
-    # About three minutes of training (0.19 s an epoch on a quiet Xeon) against a first time
-    # limit of one minute, which SLURM enforces up to half a minute late; a retry gets twenty,
-    # ample on a machine three times slower.
-    epochs = 1000
+    # Three minutes of training, by this machine's epoch time, against a first time limit
+    # of one minute, which SLURM enforces up to half a minute late; a retry gets twenty.
+    epochs = max(300, math.ceil(180 / seconds_per_epoch(5000, 500)))
     result = on_slurm(
         workdir,
         "--until",
