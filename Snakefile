@@ -20,6 +20,7 @@ scattergather:
 
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/shards.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/samples.smk"
 include: "workflow/rules/latent.smk"

@@ -27,6 +27,7 @@ RULES = (
     "train",
     "plot_history",
     "evaluate_shard",
+    "check_shards",
     "evaluate",
     "gaps_shard",
     "gaps",

@@ -1,10 +1,11 @@
 """Per-image work split into shards and gathered back, each shard checked whole."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.shards import gather_shards, shard_images
+from mnist_vae.pipeline.shards import check_shards, gather_shards, shard_images
 
 
 def write_shards(directory, n_images, n_shards, block_size):
@@ -47,3 +48,22 @@ def test_a_shard_of_other_settings_is_refused(tmp_path):
     paths = write_shards(tmp_path, 120, 3, 20)
     with pytest.raises(DataError, match="1-of-3.csv"):
         gather_shards(paths, pd.read_csv, "image", 100, 20)
+
+
+def test_the_check_before_a_gather_lists_each_shards_items(tmp_path):
+    paths = write_shards(tmp_path, 120, 3, 20)
+    assert check_shards(paths, "image", 120, 20) == {
+        "1-of-3.csv": 40,
+        "2-of-3.csv": 40,
+        "3-of-3.csv": 40,
+    }
+
+
+def test_the_check_before_a_gather_reads_npz_shards_and_refuses_a_short_one(tmp_path):
+    paths = [tmp_path / f"{i}-of-2.npz" for i in (1, 2)]
+    np.savez(paths[0], digit=np.arange(16), mu=np.zeros((16, 2)))
+    np.savez(paths[1], digit=np.arange(16, 20), mu=np.zeros((4, 2)))
+    assert check_shards(paths, "digit", 20, 16, "digits") == {"1-of-2.npz": 16, "2-of-2.npz": 4}
+    np.savez(paths[1], digit=np.arange(16, 18), mu=np.zeros((2, 2)))
+    with pytest.raises(DataError, match=r"2-of-2.npz: holds 2 digits where its shard has 4"):
+        check_shards(paths, "digit", 20, 16, "digits")

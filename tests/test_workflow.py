@@ -35,6 +35,7 @@ AFTER_TRAINING = set(RULES[RULES.index("train") :]) | {"all"}
 # The jobs a change to evaluation, or to inpainting, reruns (and their counts).
 AFTER_EVALUATION = {
     "evaluate_shard": 2,
+    "check_shards": 2,
     "evaluate": 1,
     "gaps_shard": 2,
     "gaps": 1,
@@ -45,6 +46,7 @@ AFTER_EVALUATION = {
 }
 AFTER_INPAINTING = {
     "inpainting_fit": 2,
+    "check_shards": 1,
     "inpainting": 1,
     "inpainting_contours": 1,
     "metrics_page": 1,

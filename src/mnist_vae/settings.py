@@ -12,6 +12,10 @@ import typing
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Images (digits) fitted together by SVI and the gap split; chunks start at multiples of
+# it, so that shards, cut in whole chunks, give each image the same bits however cut.
+IMAGE_CHUNK = 16
+
 Device = Literal["auto", "cpu", "cuda"]
 
 

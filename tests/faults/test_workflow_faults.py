@@ -19,6 +19,7 @@ import torch
 from helpers import MNIST, copy_of, copy_workflow, full_disk, snakemake
 
 from mnist_vae.data.mnist import MNIST_FILES, file_digest
+from mnist_vae.pipeline.shards import read_items
 from mnist_vae.storage.files import read_npz
 from mnist_vae.storage.torch_files import read_torch
 
@@ -212,27 +213,43 @@ def test_a_full_disk_fails_the_job_in_one_line_and_loses_nothing_else(finished, 
     assert files_and_times(workdir / "results") == before
 
 
-def test_a_shard_cut_short_fails_its_gathering_in_one_line_and_nothing_else_is_lost(
-    finished, tmp_path
+@pytest.mark.parametrize(
+    ("stage", "cut"),
+    [("evaluate", "csv"), ("inpainting", "npz")],
+)
+def test_a_shard_cut_short_fails_in_one_line_before_its_gather_and_nothing_is_lost(
+    finished, tmp_path, stage, cut
 ):
     workdir = copy_of(finished, tmp_path / "w")
-    shards = sorted((workdir / RUN / "evaluate/shards").glob("*.csv"))
-    shard = next(path for path in shards if len(pd.read_csv(path)) > 1)
-    table = pd.read_csv(shard)
-    table.iloc[: len(table) // 2].to_csv(shard, index=False)
+    column, what = ("image", "images") if stage == "evaluate" else ("digit", "digits")
+    shards = sorted((workdir / RUN / stage / "shards").glob(f"*.{cut}"))
+    shard = next(path for path in shards if len(read_items(path, column)[column]) > 1)
+    held = cut_to_half(shard, column)
     before = files_and_times(workdir / "results")
-    result = snakemake(workdir, "-f", f"{RUN}/metrics.json", check=False)
+    gathered = {"evaluate": "metrics.json", "inpainting": "inpainting/inpainting_metrics.json"}
+    result = snakemake(workdir, "-f", f"{RUN}/{gathered[stage]}", check=False)
     one_line_error(
         result,
-        f"{RUN}/evaluate/shards/{shard.name}: holds {len(table) // 2} images where its shard "
-        f"has {len(table)}",
+        f"{RUN}/{stage}/shards/{shard.name}: holds {held // 2} {what} where its shard has {held}",
     )
-    # the failed job's own outputs aside (Snakemake removes them), nothing has changed
-    failed_job = {workdir / RUN / "metrics.json", workdir / RUN / "test_per_image.csv"}
-    after = files_and_times(workdir / "results")
-    assert {path: time for path, time in before.items() if path not in failed_job} == {
-        path: time for path, time in after.items() if path not in failed_job
-    }
+    # the check's own record aside (Snakemake removes a failed job's outputs), the last
+    # good run's outputs are all there, untouched, the gathered metrics included
+    check = workdir / RUN / stage / "shards/checked.json"
+    assert {p: t for p, t in before.items() if p != check} == files_and_times(workdir / "results")
+
+
+def cut_to_half(shard, column):
+    """Keep the first half of a shard's rows, as a disk filling up mid-copy would.
+    -> how many it held"""
+    if shard.suffix == ".csv":
+        table = pd.read_csv(shard)
+        table.iloc[: len(table) // 2].to_csv(shard, index=False)
+        return len(table)
+    arrays = read_npz(shard)
+    held = len(arrays[column])
+    cut = {k: v[: held // 2] if v.ndim and len(v) == held else v for k, v in arrays.items()}
+    np.savez(shard, **cut)
+    return held
 
 
 def test_a_diverging_inpainting_fit_is_said_and_shown_on_the_metrics_page(finished, tmp_path):

@@ -17,6 +17,7 @@ from mnist_vae.errors import SettingError
 from mnist_vae.runs import plan
 from mnist_vae.runs.config import RAW_MNIST, data_key, raw_sources, resolve_runs
 from mnist_vae.runs.summary import distinguishing_settings, trained_on
+from mnist_vae.settings import IMAGE_CHUNK
 
 
 def resolved(config):
@@ -239,3 +240,36 @@ if REPORTING:
     # Snakemake renders the report's description (workflow/report/workflow.rst) with the
     # config alone: its table of headline numbers can reach it no other way.
     config["report_headline"] = report_headline()
+
+
+# The files of each stage's shards, as its gather names them, for check_shards.
+SHARD_FILES = {
+    "evaluate": "results/{run}/evaluate/shards/{{scatteritem}}.csv",
+    "inpainting": "results/{run}/inpainting/shards/{{scatteritem}}.npz",
+    "gaps": "results/{run}/gaps/shards/{{scatteritem}}.csv",
+}
+
+
+def stage_shards(wildcards):
+    pattern = SHARD_FILES[wildcards.stage].format(run=wildcards.run)
+    return getattr(gather, wildcards.stage)(pattern)
+
+
+def shard_layout(wildcards):
+    """What a stage's shards must hold (pipeline.shards.check_shards): how many items, in
+    blocks of how many, listed in which column."""
+    run = RUNS[wildcards.run]
+    return {
+        "evaluate": dict(
+            column="image",
+            n_items=run["data"]["n_test"],
+            block_size=run["evaluate"]["batch_size"],
+        ),
+        "inpainting": dict(
+            column="digit",
+            n_items=run["inpainting"]["digits"],
+            block_size=IMAGE_CHUNK,
+            what="digits",
+        ),
+        "gaps": dict(column="image", n_items=run["gaps"]["images"], block_size=IMAGE_CHUNK),
+    }[wildcards.stage]

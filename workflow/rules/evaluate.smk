@@ -27,6 +27,7 @@ rule evaluate_shard:
 rule evaluate:
     input:
         shards=gather.evaluate("results/{{run}}/evaluate/shards/{scatteritem}.csv"),
+        checked="results/{run}/evaluate/shards/checked.json",
         model=rules.train.output.model,
         data=run_data,
     output:

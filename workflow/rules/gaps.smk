@@ -26,6 +26,7 @@ rule gaps_shard:
 rule gaps:
     input:
         shards=gather.gaps("results/{{run}}/gaps/shards/{scatteritem}.csv"),
+        checked="results/{run}/gaps/shards/checked.json",
         model=rules.train.output.model,
         data=run_data,
         per_image=rules.evaluate.output.per_image,

@@ -25,6 +25,7 @@ rule inpainting_fit:
 rule inpainting:
     input:
         shards=gather.inpainting("results/{{run}}/inpainting/shards/{scatteritem}.npz"),
+        checked="results/{run}/inpainting/shards/checked.json",
         model=rules.train.output.model,
         data=run_data,
     output:

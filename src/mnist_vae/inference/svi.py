@@ -19,14 +19,12 @@ from mnist_vae.inference.numerics import fast_tanh
 from mnist_vae.inference.streams import image_generator
 from mnist_vae.pipeline.progress import progress
 from mnist_vae.products import linear
-from mnist_vae.settings import SVISettings
+from mnist_vae.settings import IMAGE_CHUNK, SVISettings
 
 log = logging.getLogger(__name__)
 
 ALL_PIXELS = slice(None)
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
-# Images computed together; chunks start at multiples of it, so shards are whole chunks.
-IMAGE_CHUNK = 16
 
 
 def log_likelihood_of_pixels(x, z, decoder, pixels=ALL_PIXELS):

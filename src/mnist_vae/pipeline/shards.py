@@ -4,6 +4,8 @@ gathering them back."""
 from pathlib import Path
 
 from mnist_vae.errors import DataError
+from mnist_vae.storage.files import read_npz
+from mnist_vae.storage.tables import read_csv
 
 
 def shard_number(scatteritem):
@@ -40,3 +42,21 @@ def gather_shards(paths, read, column, n_images, block_size, what="images"):
             )
         parts.append(part)
     return parts
+
+
+def read_items(path, column):
+    """The items a shard file lists in `column`: a CSV table's column or an .npz array.
+    -> {column: values}"""
+    if Path(path).suffix == ".npz":
+        return read_npz(path, [column])
+    return read_csv(path, [column])
+
+
+def check_shards(paths, column, n_items, block_size, what="images"):
+    """Every shard holds exactly the items it was given (gather_shards' check, on the item
+    column alone), checked before a gather is started so that a damaged shard fails here
+    and the gather's outputs of the last good run stay. -> {shard file name: its items}"""
+    parts = gather_shards(
+        paths, lambda path: read_items(path, column), column, n_items, block_size, what
+    )
+    return {Path(path).name: len(part[column]) for path, part in zip(paths, parts, strict=True)}
