@@ -79,12 +79,17 @@ def mnist_dir(tmp_path):
 
 @pytest.fixture
 def serve(tmp_path):
-    """Serve directories over HTTP on 127.0.0.1. -> serve(directory) returns its base URL"""
+    """Serve directories over HTTP on 127.0.0.1. -> serve(directory, requests=None) returns
+    its base URL; the path of every request is appended to `requests` where given."""
     servers = []
 
-    def start(directory):
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-        handler.log_message = lambda *args: None
+    def start(directory, requests=None):
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format, *args):
+                if requests is not None:
+                    requests.append(self.path)
+
+        handler = functools.partial(Handler, directory=str(directory))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)

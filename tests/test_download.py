@@ -3,10 +3,11 @@ import shutil
 import socket
 
 import pytest
+from helpers import full_disk
 
 from mnist_vae.data.download import download_from_mirrors, fetch_mnist
 from mnist_vae.data.mnist import MNIST_FILES, file_digest
-from mnist_vae.errors import DataError, DownloadError
+from mnist_vae.errors import DataError, DownloadError, OutputError
 
 
 @pytest.fixture
@@ -83,11 +84,35 @@ def test_fetch_from_a_directory_records_sha256_and_source(tmp_path, mnist_dir):
     )
 
 
-def test_fetch_removes_everything_when_a_file_fails_verification(tmp_path, mnist_dir):
+def test_fetch_removes_everything_when_a_downloaded_file_fails_verification(
+    tmp_path, mnist_dir, serve
+):
+    # served with its own MD5, so all four download and the IDX check fails afterwards
     (mnist_dir / MNIST_FILES["test_images"]).write_bytes(b"not gzip")
     with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte\.gz: not a complete gzip file"):
-        fetch_mnist(tmp_path / "raw", local_dir=mnist_dir)
+        fetch_mnist(tmp_path / "raw", mirrors=[serve(mnist_dir)], md5s=md5s(mnist_dir))
     assert list((tmp_path / "raw").iterdir()) == []
+
+
+def test_a_full_disk_stops_the_download_instead_of_trying_the_next_mirror(
+    tmp_path, mnist_dir, serve
+):
+    mount = tmp_path / "raw"
+    mount.mkdir()
+    name = MNIST_FILES["train_images"]
+    second = tmp_path / "second"
+    second.mkdir()
+    requests = []
+    with full_disk(mount, size="8k"):
+        with pytest.raises(OutputError, match=rf"{name}: no space left on device"):
+            download_from_mirrors(
+                name,
+                [serve(mnist_dir), serve(second, requests)],
+                md5(mnist_dir / name),
+                mount / name,
+            )
+        assert list(mount.iterdir()) == []
+    assert requests == []  # the second mirror was never asked
 
 
 def test_fetch_from_a_directory_without_the_files_names_the_file(tmp_path):
