@@ -4,13 +4,21 @@ import numpy as np
 import pandas as pd
 
 from mnist_vae.report.completions import completions_figure
+from mnist_vae.report.contours import contours_figure
+from mnist_vae.report.gaps import gaps_figure
+from mnist_vae.report.gaps_over_training import gaps_over_training_figure
 from mnist_vae.report.interpolation import interpolation_figure
 from mnist_vae.report.latent_scatter import latent_scatter_figure
 from mnist_vae.report.manifold import manifold_figure
 from mnist_vae.report.samples import samples_figure
-from mnist_vae.report.summary import objectives_figure
+from mnist_vae.report.summary import (
+    latent_dimension_figure,
+    objectives_figure,
+    objectives_over_training_figure,
+    runs_training_curves_figure,
+)
 from mnist_vae.report.training_curves import training_curves_figure
-from mnist_vae.runs.summary import by_objective
+from mnist_vae.runs.summary import by_latent_dimension, by_objective
 
 
 def history(log_px):
@@ -115,3 +123,125 @@ def test_the_objectives_figure_gives_the_bounds_and_each_gap_its_own_axes():
     assert [label.get_text() for label in bounds.get_xticklabels()][
         1
     ] == "ELBO,\nKL warm-up 10 epochs"
+
+
+def over_training_table():
+    """gaps_over_training's means for two snapshots of each split."""
+    rows = []
+    for epoch in (1, 10):
+        for split, offset in (("train", 0.0), ("test", -5.0)):
+            rows.append(
+                {
+                    "epoch": epoch,
+                    "split": split,
+                    "n_images": 4,
+                    "log_px.mean": -150.0 + epoch + offset,
+                    "elbo_optimal.mean": -151.0 + epoch + offset,
+                    "elbo_encoder.mean": -155.0 + epoch + offset,
+                    "approximation_gap.mean": 1.0,
+                    "amortization_gap.mean": 4.0 + epoch,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def plotted(ax):
+    """{label: y data} of an axes' labelled lines."""
+    return {line.get_label(): list(line.get_ydata()) for line in ax.lines}
+
+
+def test_the_gaps_over_training_figure_plots_each_splits_three_bounds_per_snapshot():
+    table = over_training_table()
+    fig = gaps_over_training_figure(table)
+    for ax, split in zip(fig.axes, ("train", "test"), strict=True):
+        rows = table[table["split"] == split]
+        lines = plotted(ax)
+        assert lines["log p(x), exact"] == rows["log_px.mean"].tolist()
+        assert lines["ELBO(q*), best Gaussian"] == rows["elbo_optimal.mean"].tolist()
+        assert lines["ELBO(q_φ), encoder"] == rows["elbo_encoder.mean"].tolist()
+        assert len(ax.collections) == 2  # the two gaps shaded
+        assert ax.get_title() == f"4 {split} images"
+
+
+def test_the_objectives_over_training_figure_plots_both_gaps_of_every_objective_and_split():
+    curves = {"ELBO": over_training_table(), "IWAE-5": over_training_table()}
+    fig = objectives_over_training_figure(curves)
+    amortization, approximation = fig.axes[:2]
+    for objective, table in curves.items():
+        for split in ("test", "train"):
+            rows = table[table["split"] == split]
+            label = f"{objective}, {split}"
+            assert plotted(amortization)[label] == rows["amortization_gap.mean"].tolist()
+            assert plotted(approximation)[label] == rows["approximation_gap.mean"].tolist()
+
+
+def gap_panel(image, centre, approximation=0.25, amortization=2.0):
+    """A gap_panels dict whose three densities peak at `centre`."""
+    z1 = z2 = np.linspace(-3, 3, 31)
+    grid = np.add.outer((z2 - centre[1]) ** 2, (z1 - centre[0]) ** 2)
+    return {
+        "image": image,
+        "label": 3,
+        "x": digits(1)[0],
+        "z1": z1,
+        "z2": z2,
+        "log_p": -grid,
+        "log_q_optimal": -1.2 * grid,
+        "log_q_encoder": -2 * grid,
+        "approximation_gap": approximation,
+        "amortization_gap": amortization,
+    }
+
+
+def test_the_gaps_figure_states_the_tables_mean_gaps_and_draws_each_panels_three_densities():
+    table = pd.DataFrame(
+        {"approximation_gap": [0.1, 0.3, 0.2, 0.6], "amortization_gap": [2.0, 1.0, 4.0, 3.0]}
+    )
+    panels = [gap_panel(7, (0.5, -1.0), 0.25, 2.0), gap_panel(9, (-1.0, 0.0), 0.5, 13.0)]
+    fig = gaps_figure(table, panels)
+    labels = [text for ax in fig.axes for text in ax.get_legend_handles_labels()[1]]
+    assert "approximation: log p(x) − ELBO(q*), mean 0.30" in labels
+    assert "amortization: ELBO(q*) − ELBO(q_φ), mean 2.50" in labels
+    contoured = [ax for ax in fig.axes if ax.get_xlabel() == "z₁"]
+    assert len(contoured) == len(panels)
+    titles = ["approx. 0.25\namort. 2.0", "approx. 0.50\namort. 13.0"]
+    for ax, title in zip(contoured, titles, strict=True):
+        assert len(ax.collections) == 3  # p, q* and q_φ, one contour set each
+        assert ax.get_title() == title
+
+
+def test_the_contours_figure_draws_p_and_q_and_marks_qs_mean_for_every_digit():
+    panels = [
+        {**gap_panel(i, (0.0, 0.0)), "digit": i, "log_q": gap_panel(i, (1, 1))["log_p"]}
+        for i in (4, 5)
+    ]
+    for panel in panels:
+        panel["mu_q"], panel["encoder_mean"] = np.array([1.0, 1.0]), np.array([0.2, -0.4])
+    fig = contours_figure(panels, latent_dim=2)
+    planes = [ax for ax in fig.axes if ax.get_xlabel() == "z₁"]
+    assert len(planes) == len(panels)
+    for ax in planes:
+        assert len(ax.collections) == 2  # p and q
+        markers = {line.get_marker(): list(line.get_xydata()[0]) for line in ax.lines}
+        assert markers == {"+": [1.0, 1.0], "x": [0.2, -0.4]}
+
+
+def test_the_latent_dimension_figure_plots_each_bounds_mean_over_seeds_per_dimension():
+    table = pd.DataFrame(
+        {
+            "run": ["a", "b", "c"],
+            "model.latent_dim": [2, 2, 5],
+            "test.elbo.mean": [-150.0, -148.0, -110.0],
+            "test.iwae.mean": [-146.0, -144.0, -105.0],
+        }
+    )
+    fig = latent_dimension_figure(by_latent_dimension(table, ["test.elbo.mean", "test.iwae.mean"]))
+    (ax,) = fig.axes
+    means = {bars.get_label(): list(bars.lines[0].get_ydata()) for bars in ax.containers}
+    assert means == {"test ELBO": [-149.0, -110.0], "test IWAE bound": [-145.0, -105.0]}
+
+
+def test_the_runs_training_curves_figure_has_every_runs_heldout_elbo():
+    histories = {"a": history([np.nan] * 3), "b": history([np.nan] * 3).assign(heldout_elbo=-100)}
+    (ax,) = runs_training_curves_figure(histories).axes
+    assert plotted(ax) == {"a": [-190.0, -148.0, -139.0], "b": [-100, -100, -100]}
