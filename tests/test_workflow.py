@@ -547,3 +547,20 @@ def test_a_one_dimensional_latent_space_skips_the_plane_figures_and_says_why(fre
     assert planned["train"] == "2"  # tiny and line
     assert planned["latent_scatter"] == planned["inpainting_contours"] == "1"  # tiny only
     assert "Dz = 1 (line): no latent scatter or inpainting contours" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("train", "objectives"),
+    [
+        ("{objective: iwae, iwae_samples: 3}", {"IWAE-3"}),
+        ("{kl_warmup_epochs: 2}", {"ELBO, KL weight 0.00", "ELBO, KL weight 0.50"}),
+    ],
+    ids=["iwae", "warm-up"],
+)
+def test_a_run_trained_on_another_bound_records_and_draws_it(workdir, tmp_path, train, objectives):
+    copy = copy_of(workdir, tmp_path / "run")
+    snakemake(copy, f"{RUN}/training_curves.png", "--config", f"train={train}")
+    history = pd.read_csv(copy / RUN / "history.csv")
+    assert set(history["objective"]) == objectives
+    assert history["train_objective"].notna().all()
+    assert_drawn(copy / RUN / "training_curves.png")
