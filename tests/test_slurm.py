@@ -130,9 +130,10 @@ def seconds_per_epoch(n_train, hidden_dim, epochs=3):
 
 def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_path):
     workdir = copy_workflow(tmp_path)
-    # Three minutes of training, by this machine's epoch time, against a first time limit
-    # of one minute, which SLURM enforces up to half a minute late; a retry gets twenty.
-    epochs = max(300, math.ceil(180 / seconds_per_epoch(5000, 500)))
+    # Two and a half minutes of training, by this machine's epoch time, against a first
+    # time limit of one minute, which SLURM enforces up to half a minute late; a retry
+    # gets twenty.
+    epochs = max(300, math.ceil(150 / seconds_per_epoch(5000, 500)))
     result = on_slurm(
         workdir,
         "--until",

@@ -336,28 +336,31 @@ def test_inpainting_metrics_compare_svi_with_two_baselines(workdir):
         assert fit["mu"].shape == (20, 2) and fit["restart_elbo"].shape == (20, 2)
 
 
-def test_results_do_not_depend_on_the_number_of_shards(workdir, fresh):
+def test_results_do_not_depend_on_the_number_of_shards(workdir, tmp_path):
     # The gap split's shards: test_gap_shards_split_differently_give_byte_identical_...
-    snakemake(fresh, "--config", "shards={evaluate: 1, inpainting: 1, gaps: 2}")
+    # In a copy of the finished run: its model and data, its shards made again in others.
+    copy = copy_of(workdir, tmp_path / "run")
+    snakemake(copy, "--config", "shards={evaluate: 1, inpainting: 1, gaps: 2}")
     table = "test_per_image.csv"
-    assert (fresh / RUN / table).read_bytes() == (workdir / RUN / table).read_bytes()
+    assert (copy / RUN / table).read_bytes() == (workdir / RUN / table).read_bytes()
     with (
-        np.load(fresh / RUN / "inpainting/inpainting_fit.npz") as one,
+        np.load(copy / RUN / "inpainting/inpainting_fit.npz") as one,
         np.load(workdir / RUN / "inpainting/inpainting_fit.npz") as two,
     ):
         for key in ("mu", "log_sigma", "elbo", "bottom"):
             assert np.array_equal(one[key], two[key])
 
 
-def test_gap_shards_split_differently_give_byte_identical_per_image_files(fresh):
+def test_gap_shards_split_differently_give_byte_identical_per_image_files(workdir, tmp_path):
+    copy = copy_of(workdir, tmp_path / "run")  # the gap rules alone rerun, each time
     images, splits = 40, (2, 3)
     bounds = [[shard_images(images, i, n, IMAGE_CHUNK) for i in range(1, n + 1)] for n in splits]
     assert {r.stop for r in bounds[0]} != {r.stop for r in bounds[1]}  # split differently
     target, tables = f"{RUN}/gaps/gaps_per_image.csv", []
-    for n in splits:  # the second time, the gap rules alone rerun
+    for n in splits:
         shards = f"shards={{evaluate: 2, inpainting: 2, gaps: {n}}}"
-        snakemake(fresh, target, "--config", f"gaps={{images: {images}}}", shards)
-        tables.append((fresh / target).read_bytes())
+        snakemake(copy, target, "--config", f"gaps={{images: {images}}}", shards)
+        tables.append((copy / target).read_bytes())
     assert tables[0] == tables[1]
 
 
