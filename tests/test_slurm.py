@@ -134,6 +134,9 @@ def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_pat
     # time limit of one minute, which SLURM enforces up to half a minute late; a retry
     # gets twenty.
     epochs = max(300, math.ceil(150 / seconds_per_epoch(5000, 500)))
+    config = ("data={n_train: 5000}", "model={hidden_dim: 500}", f"train={{epochs: {epochs}}}")
+    # the data here, so that training is the cluster's one job (the test above sends all)
+    snakemake(workdir, "--until", "binarize", "--config", *config)
     result = on_slurm(
         workdir,
         "--until",
@@ -141,9 +144,7 @@ def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_pat
         "--set-resources",
         "train:runtime=1 if attempt == 1 else 20",
         "--config",
-        "data={n_train: 5000}",
-        "model={hidden_dim: 500}",
-        f"train={{epochs: {epochs}}}",
+        *config,
         timeout=1800,
     )
     trainings = [

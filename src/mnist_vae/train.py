@@ -1,4 +1,5 @@
-"""Stochastic gradient ascent on the ELBO with Adam, resumable from a per-epoch checkpoint."""
+"""Stochastic gradient ascent with Adam on the training objective (the ELBO, its KL term
+warmed up, or IWAE-k), resumable from a per-epoch checkpoint."""
 
 import hashlib
 import json
@@ -130,8 +131,10 @@ def train(
     code_digest="",
     snapshots=None,
 ):
-    """Maximise the mean single-sample ELBO over shuffled minibatches with Adam's defaults
-    (torch's fused kernel, mnist_vae.adam), the gradient written out by hand (mnist_vae.gradients).
+    """Maximise the bound settings.objective names (the single-sample ELBO, its KL term
+    weighted during a warm-up, or IWAE-k) over shuffled minibatches with Adam's defaults
+    (torch's fused kernel, mnist_vae.adam), the gradient written out by hand
+    (mnist_vae.gradients).
 
     x_train: (N, 784), x_heldout: (M, 784) float tensors on the training device.
     After every epoch the model, optimiser, generator states and history are written to
