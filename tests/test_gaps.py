@@ -50,7 +50,7 @@ def test_where_a_fit_beats_the_encoders_q_the_fit_is_recorded_as_q_star(
 ):
     with torch.no_grad():
         mu, _ = trained_vae.encoder(test_images[:16])
-    fitted = ~torch.from_numpy(gaps["q_optimal_is_encoder"].to_numpy())
+    fitted = ~torch.tensor(gaps["q_optimal_is_encoder"].to_numpy())
     assert fitted.any()
     assert ((optimal_gaussians(gaps)[0][fitted] - mu[fitted]).abs().amax(1) > 1e-4).all()
 
