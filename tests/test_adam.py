@@ -34,8 +34,7 @@ def test_a_step_moves_every_parameter_by_about_the_learning_rate():
 def test_a_loaded_state_continues_as_if_never_stopped():
     straight, _ = trained(Adam, 6)
     vae = build_vae(ModelSettings(hidden_dim=20), 0)
-    _, first = trained(Adam, 3)
-    first_parameters, _ = trained(Adam, 3)
+    first_parameters, first = trained(Adam, 3)
     with torch.no_grad():
         for p, saved in zip(vae.parameters(), first_parameters, strict=True):
             p.copy_(saved)

@@ -54,7 +54,8 @@ def naive_float64_quadrature(x, decoder, limit, points, chunk=2048):
     """log p(x) = log h² Σ_g p(x | z_g) p(z_g) over the grid, the textbook way: the decoder's
     layers applied with torch's own float64 ops, the Bernoulli log-likelihood in full, and a
     plain log-sum-exp. x: (N, 784) -> (N,) float64"""
-    hidden, out = in_float64(decoder).hidden_layer, in_float64(decoder).output_layer
+    decoder = in_float64(decoder)
+    hidden, out = decoder.hidden_layer, decoder.output_layer
     axis = torch.linspace(-limit, limit, points, dtype=torch.float64)
     grid = torch.cartesian_prod(axis, axis)
     x = x.double()

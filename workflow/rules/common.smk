@@ -242,7 +242,7 @@ if REPORTING:
     config["report_headline"] = report_headline()
 
 
-# The files of each stage's shards, as its gather names them, for check_shards.
+# The files of each stage's shards, for its gather and for check_shards.
 SHARD_FILES = {
     "evaluate": "results/{run}/evaluate/shards/{{scatteritem}}.csv",
     "inpainting": "results/{run}/inpainting/shards/{{scatteritem}}.npz",
@@ -250,9 +250,17 @@ SHARD_FILES = {
 }
 
 
+def shards_of(stage):
+    """An input function: the shard files of a run's `stage`, one per scatter item."""
+
+    def shards(wildcards):
+        return getattr(gather, stage)(SHARD_FILES[stage].format(run=wildcards.run))
+
+    return shards
+
+
 def stage_shards(wildcards):
-    pattern = SHARD_FILES[wildcards.stage].format(run=wildcards.run)
-    return getattr(gather, wildcards.stage)(pattern)
+    return shards_of(wildcards.stage)(wildcards)
 
 
 def shard_layout(wildcards):

@@ -26,7 +26,7 @@ rule evaluate_shard:
 
 rule evaluate:
     input:
-        shards=gather.evaluate("results/{{run}}/evaluate/shards/{scatteritem}.csv"),
+        shards=shards_of("evaluate"),
         checked="results/{run}/evaluate/shards/checked.json",
         model=rules.train.output.model,
         data=run_data,

@@ -25,7 +25,7 @@ rule gaps_shard:
 
 rule gaps:
     input:
-        shards=gather.gaps("results/{{run}}/gaps/shards/{scatteritem}.csv"),
+        shards=shards_of("gaps"),
         checked="results/{run}/gaps/shards/checked.json",
         model=rules.train.output.model,
         data=run_data,

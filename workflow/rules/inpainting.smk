@@ -24,7 +24,7 @@ rule inpainting_fit:
 
 rule inpainting:
     input:
-        shards=gather.inpainting("results/{{run}}/inpainting/shards/{scatteritem}.npz"),
+        shards=shards_of("inpainting"),
         checked="results/{run}/inpainting/shards/checked.json",
         model=rules.train.output.model,
         data=run_data,
