@@ -36,4 +36,7 @@ include: "workflow/rules/targets.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        final_outputs(RUNS, REPORTING),
+
+
+check_outputs()

@@ -55,7 +55,7 @@ from mnist_vae.inference.svi import (
     per_image_draws,
 )
 from mnist_vae.model import build_vae
-from mnist_vae.settings import EvaluateSettings, GapSettings, ModelSettings, TrainSettings
+from mnist_vae.settings import EvaluateSettings, GapsShardSettings, ModelSettings, TrainSettings
 from mnist_vae.train import train, train_epoch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -729,7 +729,7 @@ def gap_split_rows(vae, x_test, n_images, rounds):
     the grid posterior's basins), from the same grid pass, and how the two q* compare
     in the ELBO the split reports (Gauss–Hermite, 16² nodes)."""
     x = x_test[:n_images]
-    settings = GapSettings()
+    settings = GapsShardSettings()
     grid = settings.quadrature
     _, _, starts = log_marginal_and_starts(x, vae.decoder, grid.limit, grid.points)
     with torch.no_grad():

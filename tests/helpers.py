@@ -15,34 +15,16 @@ import pytest
 import torch
 
 from mnist_vae.data.mnist import MNIST_FILES, binarized_split
+from mnist_vae.runs import catalogue
+from mnist_vae.runs.config import resolve_runs
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST = REPO / "resources" / "mnist"
 WORKFLOW_FILES = ("Snakefile", "environment.yml", "profiles", "workflow", "src", "resources")
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 # Every rule that runs a job, in the order data flows; `all` only collects.
-RULES = (
-    "download_mnist",
-    "binarize",
-    "train",
-    "plot_history",
-    "evaluate_shard",
-    "check_shards",
-    "evaluate",
-    "gaps_shard",
-    "gaps",
-    "gaps_over_training",
-    "samples",
-    "manifold",
-    "latent_scatter",
-    "interpolation",
-    "inpainting_fit",
-    "inpainting",
-    "inpainting_contours",
-    "metrics_page",
-    "summary",
-    "provenance",
-)
+RULES = tuple(rule.name for rule in catalogue.RULES)
 
 
 def idx_bytes(magic, array):
@@ -129,3 +111,9 @@ def full_disk(mount, size="64k"):
         yield mount
     finally:
         subprocess.run(["umount", mount], check=True)
+
+
+def runs_of(**latent_dims):
+    """Runs resolved from the schema's defaults, one per name, with these latent dimensions."""
+    config = {"runs": {name: {"model": {"latent_dim": dz}} for name, dz in latent_dims.items()}}
+    return resolve_runs(config, SCHEMA)

@@ -16,12 +16,12 @@ from mnist_vae.analyses.gaps import (
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_and_starts
 from mnist_vae.model import VAE
-from mnist_vae.settings import GapSettings, ModelSettings
+from mnist_vae.settings import GapsShardSettings, ModelSettings
 
 # the fast paths, checked under each product backend (conftest.each_backend)
 pytestmark = pytest.mark.usefixtures("each_backend")
 
-SETTINGS = GapSettings()
+SETTINGS = GapsShardSettings()
 
 
 @pytest.fixture(scope="module")

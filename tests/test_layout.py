@@ -90,7 +90,10 @@ def test_the_package_has_no_import_cycles():
 @pytest.mark.parametrize(
     "module",
     [
-        "mnist_vae.runs.plan",
+        "mnist_vae.runs.catalogue",
+        "mnist_vae.runs.targets",
+        "mnist_vae.runs.resources",
+        "mnist_vae.runs.command_line",
         "mnist_vae.runs.compare",
         "mnist_vae.settings",
         "mnist_vae.report.pages",

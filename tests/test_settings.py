@@ -9,18 +9,19 @@ import yaml
 from helpers import REPO
 
 from mnist_vae.errors import ConfigError
+from mnist_vae.runs.catalogue import RULES, rule_settings
 from mnist_vae.runs.config import validated
-from mnist_vae.runs.plan import RULE_SETTINGS, rule_settings
 from mnist_vae.settings import (
-    CompletionSettings,
-    ContourSettings,
     EvaluateSettings,
+    InpaintingContoursSettings,
+    InpaintingSettings,
     QuadratureGrid,
     TrainSettings,
 )
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 SCRIPTS = REPO / "workflow/scripts"
+RULE_SETTINGS = {rule.name: rule.settings for rule in RULES if rule.settings}
 CLASSES = sorted(
     {(section, cls) for sections in RULE_SETTINGS.values() for section, cls in sections.items()},
     key=lambda item: item[1].__name__,
@@ -63,17 +64,17 @@ def test_from_config_reads_nested_settings_and_leaves_out_other_keys():
 
 def test_a_field_can_read_another_key_of_its_section(schema_defaults):
     section = {**schema_defaults["inpainting"], "contour_examples": 2}
-    assert ContourSettings.from_config(section).examples == 2
+    assert InpaintingContoursSettings.from_config(section).examples == 2
 
 
 def test_a_field_can_read_a_nested_key(schema_defaults):
     section = {**schema_defaults["inpainting"]}
     section["svi"] = {**section["svi"], "seed": 7}
-    assert CompletionSettings.from_config(section).seed == 7
+    assert InpaintingSettings.from_config(section).seed == 7
 
 
 def test_select_keeps_exactly_the_keys_a_class_reads(schema_defaults):
-    selected = CompletionSettings.select(schema_defaults["inpainting"])
+    selected = InpaintingSettings.select(schema_defaults["inpainting"])
     assert set(selected) == {"digits", "examples", "completion_samples", "svi", "quadrature"}
     assert selected["svi"] == {"seed": 0}
 
@@ -81,9 +82,9 @@ def test_select_keeps_exactly_the_keys_a_class_reads(schema_defaults):
 @pytest.mark.parametrize("rule", RULE_SETTINGS)
 def test_a_rules_settings_rebuild_its_classes_settings(schema_defaults, rule):
     given = rule_settings(schema_defaults, rule)
-    sections = RULE_SETTINGS[rule]
-    for section, cls in sections.items():
-        part = given if len(sections) == 1 else given[section]
+    assert given.keys() == RULE_SETTINGS[rule].keys()
+    for section, cls in RULE_SETTINGS[rule].items():
+        part = given[section]
         assert cls.select(part) == part  # nothing beyond what the class reads
         assert cls.from_config(part) == cls.from_config(schema_defaults[section])
 

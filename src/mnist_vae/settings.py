@@ -1,7 +1,8 @@
-"""What settings mean to the code: a frozen class for the settings of each rule, built from
-its config section one way (`from_config`), and the one test of whether the latent space is
-a plane. Imports no torch, so that the workflow can ask each class at parse time which keys
-its rule reads (`select`) and pass a rule exactly those.
+"""What settings mean to the code: a frozen class for the settings of each rule, named
+after it and built from its config section one way (`from_config`), and the tests of what
+the latent space is (a plane; one with a plane to draw). Imports no torch, so that the
+workflow can ask each class at parse time which keys its rule reads (`select`) and pass a
+rule exactly those.
 
 The schema (workflow/schemas/config.schema.yaml) is the home of every default; the
 defaults declared here for use from Python are checked against it by tests/test_settings.py.
@@ -23,6 +24,12 @@ def is_planar(latent_dim):
     """Whether z is two-dimensional: then log p(x) is exact by quadrature over the plane,
     and the latent space can be drawn as it is (manifold, scatter, contours)."""
     return latent_dim == 2
+
+
+def has_a_plane(latent_dim):
+    """Whether two axes of z span a plane to draw (the scatter and contours of Dz > 2 draw
+    a projection of it)."""
+    return latent_dim >= 2
 
 
 def from_key(key, default):
@@ -85,7 +92,7 @@ class FromConfig:
 
 
 @dataclass(frozen=True)
-class DownloadSettings(FromConfig):
+class DownloadMnistSettings(FromConfig):
     source: Literal["local", "mirrors"] = "local"
     local_dir: str = "resources/mnist"
     mirrors: tuple[str, ...] = (
@@ -171,7 +178,7 @@ class EvaluateSettings(FromConfig):
 
 
 @dataclass(frozen=True)
-class SampleSettings(FromConfig):
+class SamplesSettings(FromConfig):
     n: int = 10
     seed: int = 0
 
@@ -218,7 +225,7 @@ class InpaintingFitSettings(FromConfig):
 
 
 @dataclass(frozen=True)
-class CompletionSettings(FromConfig):
+class InpaintingSettings(FromConfig):
     """The completions of the fitted digits, their metrics and the completions figure."""
 
     digits: int = 1000
@@ -230,7 +237,7 @@ class CompletionSettings(FromConfig):
 
 
 @dataclass(frozen=True)
-class ContourSettings(FromConfig):
+class InpaintingContoursSettings(FromConfig):
     examples: int = from_key("contour_examples", 3)
 
 
@@ -252,18 +259,18 @@ class GapFitSettings(FromConfig):
 
 
 @dataclass(frozen=True)
-class GapSettings(GapFitSettings):
+class GapsShardSettings(GapFitSettings):
     images: int = 1000  # the first test images decomposed
 
 
 @dataclass(frozen=True)
-class OverTrainingSettings(GapFitSettings):
+class GapsOverTrainingSettings(GapFitSettings):
     # The first this many training and test images, at each weight snapshot.
     images: int = from_key("over_training_images", 300)
 
 
 @dataclass(frozen=True)
-class GapSummarySettings(FromConfig):
+class GapsSettings(FromConfig):
     """The table, summary and figure gathered from the shards."""
 
     images: int = 1000  # the first test images decomposed

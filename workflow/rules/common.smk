@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from snakemake.io import strip_wildcard_constraints
 
 # The package of this checkout, wherever the environment's install of mnist_vae points,
 # for the imports below (every job's script does the same: scripts/mnist_vae_checkout.py),
@@ -14,8 +15,28 @@ sys.path.insert(0, str(PACKAGE_SOURCE))
 from mnist_vae.pipeline.sources import code_digest, package_dependencies
 from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import SettingError
-from mnist_vae.runs import plan
+from mnist_vae.runs import catalogue
+from mnist_vae.runs.command_line import config_files_of, config_file_refusal, reporting
 from mnist_vae.runs.config import RAW_MNIST, data_key, raw_sources, resolve_runs
+from mnist_vae.runs.resources import (
+    available_cores,
+    cores_cap,
+    cuda_refusal,
+    gpu_cap,
+    train_minutes,
+)
+from mnist_vae.runs.targets import (
+    final_outputs,
+    finished_runs,
+    latent_dim,
+    products,
+    run_outputs,
+    runs_in_folders,
+    skip_messages,
+    summarised_files,
+    summarised_runs,
+    summary_inputs,
+)
 from mnist_vae.runs.summary import distinguishing_settings, trained_on
 from mnist_vae.settings import IMAGE_CHUNK
 
@@ -43,16 +64,16 @@ def read_yaml(path):
     return yaml.safe_load(Path(path).read_text()) or {}
 
 
-def config_file_refusal(runs):
+def merged_config_refusal(runs):
     """The files Snakemake merged are known only from its settings: read them here, and let
-    mnist_vae.runs.plan decide whether they change runs they do not name."""
+    mnist_vae.runs.command_line decide whether they change runs they do not name."""
     settings = workflow.config_settings
     given = {Path(path).absolute() for path in settings.configfiles}
     if not given or settings.replace_workflow_config:
         return None
     own = [read_yaml(path) for path in workflow.configfiles if Path(path).absolute() not in given]
     given = {path.name: read_yaml(path) for path in given}
-    return plan.config_file_refusal(own, given, dict(settings.config), runs, resolved)
+    return config_file_refusal(own, given, dict(settings.config), runs, resolved)
 
 
 RUNS = resolved_runs()
@@ -61,18 +82,18 @@ RUNS = resolved_runs()
 # `nodes` only for a cluster or cloud executor (or a dry run), and lifts the local core
 # limit itself on the same sign.
 LOCAL = workflow.nodes is None
-refuse(config_file_refusal(RUNS))
+refuse(merged_config_refusal(RUNS))
 if workflow.is_main_process:
-    refuse(plan.cuda_refusal(RUNS, LOCAL))
-REPORTING = plan.reporting(sys.argv[1:])
+    refuse(cuda_refusal(RUNS, LOCAL))
+REPORTING = reporting(sys.argv[1:])
 if workflow.is_main_process:
-    for line in plan.skip_messages(RUNS):
+    for line in skip_messages(RUNS):
         logger.info(line)
 # The binarized data sets the runs need, by name, and the folders their IDX files are
 # brought into, each with the settings of its source.
 DATA_SETS = {data_key(run["data"]): run["data"] for run in RUNS.values()}
 RAW_SOURCES = {Path(folder).name: data for folder, data in raw_sources(RUNS).items()}
-CORES_CAP = plan.cores_cap(workflow.cores, plan.available_cores(), LOCAL)
+CORES_CAP = cores_cap(workflow.cores, available_cores(), LOCAL)
 if CORES_CAP is not None:
     logger.info(
         f"--cores {workflow.cores} is more than the {CORES_CAP} cores of this machine: "
@@ -80,7 +101,7 @@ if CORES_CAP is not None:
     )
     # Snakemake has no public setting for the cores jobs may take at once but --cores.
     workflow.global_resources["_cores"] = CORES_CAP
-GPU_CAP = plan.gpu_cap(LOCAL, workflow.global_resources.get("gpu"))
+GPU_CAP = gpu_cap(LOCAL, workflow.global_resources.get("gpu"))
 if GPU_CAP is not None:
     # The same (--resources gpu=N) written from here: local runs only, unlike a profile.
     workflow.global_resources["gpu"] = GPU_CAP
@@ -92,48 +113,45 @@ wildcard_constraints:
     raw="|".join(map(re.escape, RAW_SOURCES)),
 
 
-def run_names():
-    return list(RUNS)
+def per_run(function):
+    """An input, params or resources function: `function` of the run's name and settings."""
+
+    def of_run(wildcards):
+        return function(wildcards.run, RUNS[wildcards.run])
+
+    return of_run
 
 
-def binarized_path(run):
-    """The binarized data set of `run`, named by its data settings."""
-    return f"data/mnist/binarized-{data_key(RUNS[run]['data'])}.npz"
-
-
-def run_data(wildcards):
-    return binarized_path(wildcards.run)
+def data_file(run, settings):
+    """The binarized data set a run trains and is evaluated on, named by its data settings."""
+    return catalogue.rule("binarize").outputs["data"].format(data_set=data_key(settings["data"]))
 
 
 def settings_of(rule):
     """A params function: exactly the settings `rule` reads of a run's (or, for the data
-    rules, a data set's) settings (mnist_vae.runs.plan.RULE_SETTINGS)."""
+    rules, a data set's) settings, as mnist_vae.runs.catalogue records them."""
 
     def params(wildcards):
         if "run" in wildcards.keys():
-            return plan.rule_settings(RUNS[wildcards.run], rule)
+            return catalogue.rule_settings(RUNS[wildcards.run], rule)
         if "data_set" in wildcards.keys():
-            return plan.rule_settings({"data": DATA_SETS[wildcards.data_set]}, rule)
-        if "raw" in wildcards.keys():
-            return plan.rule_settings({"data": RAW_SOURCES[wildcards.raw]}, rule)
-        return plan.rule_settings(config, rule)
+            return catalogue.rule_settings({"data": DATA_SETS[wildcards.data_set]}, rule)
+        return catalogue.rule_settings({"data": RAW_SOURCES[wildcards.raw]}, rule)
 
     return params
 
 
 def minutes(first_attempt):
     """A runtime that grows with each attempt, so a job killed at its time limit is
-    given more time when retried (and train resumes from its checkpoint)."""
+    given more time when retried (and train resumes from its checkpoint). first_attempt:
+    minutes, or a function of the run's settings giving them."""
 
     def runtime(wildcards, attempt):
+        if callable(first_attempt):
+            return first_attempt(RUNS[wildcards.run]) * attempt
         return first_attempt * attempt
 
     return runtime
-
-
-def train_runtime(wildcards, attempt):
-    """A run's training time limit (plan.train_minutes), growing with each attempt."""
-    return plan.train_minutes(RUNS[wildcards.run]) * attempt
 
 
 def gpus(section):
@@ -169,22 +187,6 @@ def raw_data_set(wildcards):
     return raw_mnist(RAW_MNIST[DATA_SETS[wildcards.data_set]["source"]])
 
 
-def gaps_of_planar_run(wildcards):
-    return plan.gap_files(wildcards.run, RUNS[wildcards.run])
-
-
-def run_products(wildcards):
-    return plan.products(wildcards.run, RUNS[wildcards.run])
-
-
-def run_outputs(run):
-    return plan.run_outputs(run, RUNS[run])
-
-
-def summarised_runs():
-    return plan.summarised_runs(RUNS, REPORTING)
-
-
 # The config files this snakemake merged, and those given with --configfile, read once.
 MERGED_CONFIG_FILES = [os.path.relpath(path) for path in workflow.configfiles]
 GIVEN_CONFIG_FILES = {
@@ -192,35 +194,20 @@ GIVEN_CONFIG_FILES = {
 }
 
 
-def config_files_of(run):
+def config_files(run):
     """The config files this snakemake merged that made `run`'s settings, recorded with it
     and in the summary."""
-    return plan.config_files_of(run, MERGED_CONFIG_FILES, GIVEN_CONFIG_FILES)
+    return config_files_of(run, MERGED_CONFIG_FILES, GIVEN_CONFIG_FILES)
 
 
 # Every run the summary covers: this config's, and those other configs left in results/.
 SUMMARY_RUNS = {
     **{
-        run: {"settings": RUNS[run], "config_files": config_files_of(run)}
-        for run in summarised_runs()
+        run: {"settings": RUNS[run], "config_files": config_files(run)}
+        for run in summarised_runs(RUNS, REPORTING)
     },
-    **plan.runs_in_folders(exclude=RUNS),
+    **runs_in_folders(exclude=RUNS),
 }
-
-
-def summary_gaps(name):
-    """The files `name` (gaps.json, over_training.csv) of the gap split of the summarised
-    runs that have one (a folder from an earlier revision may lack it)."""
-    return [
-        path
-        for run, record in SUMMARY_RUNS.items()
-        for path in plan.gap_files(run, record["settings"])
-        if path.endswith(name) and (run in RUNS or Path(path).is_file())
-    ]
-
-
-def final_outputs():
-    return plan.final_outputs(RUNS, REPORTING)
 
 
 def report_headline():
@@ -228,12 +215,12 @@ def report_headline():
     from mnist_vae.storage.files import read_json
     from mnist_vae.report.pages import headline_rows
 
-    runs = plan.finished_runs(RUNS)
+    runs = finished_runs(RUNS)
     if len(runs) < len(RUNS):
         unfinished = ", ".join(run for run in RUNS if run not in runs)
         logger.warning(f"The report leaves out the runs not finished: {unfinished}")
     metrics = {run: read_json(f"results/{run}/metrics.json") for run in runs}
-    return headline_rows(metrics, {run: plan.latent_dim(RUNS[run]) for run in runs})
+    return headline_rows(metrics, {run: latent_dim(RUNS[run]) for run in runs})
 
 
 if REPORTING:
@@ -281,3 +268,12 @@ def shard_layout(wildcards):
         ),
         "gaps": dict(column="image", n_items=run["gaps"]["images"], block_size=IMAGE_CHUNK),
     }[wildcards.stage]
+
+
+def check_outputs():
+    """End the parse with one line where a rule's outputs differ from its record in
+    mnist_vae.runs.catalogue (or a rule writing files has none)."""
+    for parsed in workflow.rules:
+        if parsed.output:
+            outputs = {name: strip_wildcard_constraints(path) for name, path in parsed.output.items()}
+            refuse(catalogue.output_mismatch(parsed.name, outputs))

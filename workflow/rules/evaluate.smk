@@ -1,7 +1,7 @@
 rule evaluate_shard:
     input:
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         per_image="results/{run}/evaluate/shards/{scatteritem}.csv",
     log:
@@ -29,7 +29,7 @@ rule evaluate:
         shards=shards_of("evaluate"),
         checked="results/{run}/evaluate/shards/checked.json",
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         metrics="results/{run}/metrics.json",
         per_image=report(

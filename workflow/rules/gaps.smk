@@ -1,7 +1,7 @@
 rule gaps_shard:
     input:
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
         per_image=rules.evaluate.output.per_image,
     output:
         per_image="results/{run}/gaps/shards/{scatteritem}.csv",
@@ -28,7 +28,7 @@ rule gaps:
         shards=shards_of("gaps"),
         checked="results/{run}/gaps/shards/checked.json",
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
         per_image=rules.evaluate.output.per_image,
     output:
         summary="results/{run}/gaps/gaps.json",
@@ -60,7 +60,7 @@ rule gaps_over_training:
     input:
         snapshots=rules.train.output.snapshots,
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         table="results/{run}/gaps/over_training.csv",
         figure=report(

@@ -1,7 +1,7 @@
 rule inpainting_fit:
     input:
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         fit="results/{run}/inpainting/shards/{scatteritem}.npz",
     log:
@@ -27,7 +27,7 @@ rule inpainting:
         shards=shards_of("inpainting"),
         checked="results/{run}/inpainting/shards/checked.json",
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         metrics="results/{run}/inpainting/inpainting_metrics.json",
         fit="results/{run}/inpainting/inpainting_fit.npz",
@@ -58,7 +58,7 @@ rule inpainting_contours:
     input:
         fit=rules.inpainting.output.fit,
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         contours=report(
             "results/{run}/inpainting/contours.png",

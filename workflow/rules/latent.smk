@@ -1,7 +1,7 @@
 rule latent_scatter:
     input:
         model=rules.train.output.model,
-        data=run_data,
+        data=per_run(data_file),
     output:
         figure=report(
             "results/{run}/latent/latent_scatter.png",

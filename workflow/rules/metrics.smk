@@ -1,9 +1,7 @@
 rule metrics_page:
     input:
-        metrics=rules.evaluate.output.metrics,
-        inpainting=rules.inpainting.output.metrics,
-        history=rules.train.output.history,
-        gaps=gaps_of_planar_run,
+        # what the summary reads of the run
+        unpack(per_run(summarised_files)),
     output:
         page=report(
             "results/{run}/metrics.html",

@@ -1,7 +1,7 @@
 rule provenance:
     input:
-        run_products,
-        data=run_data,
+        per_run(products),
+        data=per_run(data_file),
     output:
         provenance="results/{run}/provenance.json",
     log:
@@ -18,7 +18,7 @@ rule provenance:
         code=code("provenance.py"),
         settings=lambda wildcards: RUNS[wildcards.run],
         code_directory=os.path.relpath(PACKAGE_SOURCE.parent),
-        config_files=lambda wildcards: config_files_of(wildcards.run),
+        config_files=lambda wildcards: config_files(wildcards.run),
         shards=config["shards"],
     script:
         "../scripts/provenance.py"

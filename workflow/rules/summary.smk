@@ -1,10 +1,8 @@
 rule summary:
     input:
-        metrics=expand("results/{run}/metrics.json", run=SUMMARY_RUNS),
-        inpainting=expand("results/{run}/inpainting/inpainting_metrics.json", run=SUMMARY_RUNS),
-        history=expand("results/{run}/history.csv", run=SUMMARY_RUNS),
-        gaps=summary_gaps("gaps.json"),
-        over_training=summary_gaps("over_training.csv"),
+        **summary_inputs(
+            {run: record["settings"] for run, record in SUMMARY_RUNS.items()}, built=RUNS
+        ),
     output:
         table=report(
             "results/summary.csv",

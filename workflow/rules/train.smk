@@ -1,6 +1,6 @@
 rule train:
     input:
-        data=run_data,
+        data=per_run(data_file),
     output:
         model="results/{run}/model.pt",
         history=report(
@@ -19,7 +19,7 @@ rule train:
     threads: 2
     resources:
         mem_mb=1000,
-        runtime=train_runtime,
+        runtime=minutes(train_minutes),
         gpu=gpus("train"),
     params:
         code=code("train.py"),

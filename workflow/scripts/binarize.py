@@ -7,7 +7,7 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.settings import BinarizeSettings
 
 with rule_logging(snakemake.log[0]):
-    settings = BinarizeSettings.from_config(snakemake.params.settings)
+    settings = BinarizeSettings.from_config(snakemake.params.settings["data"])
     splits = {
         split: binarized_split(
             snakemake.input[f"{split}_images"],

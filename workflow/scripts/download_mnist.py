@@ -4,11 +4,11 @@ import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.p
 
 from mnist_vae.data.download import fetch_mnist
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.settings import DownloadSettings
+from mnist_vae.settings import DownloadMnistSettings
 from mnist_vae.storage.files import write_json
 
 with rule_logging(snakemake.log[0]):
-    settings = DownloadSettings.from_config(snakemake.params.settings)
+    settings = DownloadMnistSettings.from_config(snakemake.params.settings["data"])
     manifest = fetch_mnist(
         Path(snakemake.output.manifest).parent,
         local_dir=settings.local_dir if settings.source == "local" else None,

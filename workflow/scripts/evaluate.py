@@ -13,7 +13,7 @@ from mnist_vae.storage.files import write_json
 from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
-    settings = EvaluateSettings.from_config(snakemake.params.settings)
+    settings = EvaluateSettings.from_config(snakemake.params.settings["evaluate"])
     device = resolve_device(settings.device, "evaluate.device")
     start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)

@@ -13,13 +13,13 @@ from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import gather_shards
 from mnist_vae.report.drawing import save
 from mnist_vae.report.gaps import gaps_figure
-from mnist_vae.settings import GapSummarySettings
+from mnist_vae.settings import GapsSettings
 from mnist_vae.storage.files import write_json
 from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = GapSummarySettings.from_config(snakemake.params.settings)
+    settings = GapsSettings.from_config(snakemake.params.settings["gaps"])
     read = functools.partial(read_csv, columns=GAP_COLUMNS)
     shards = gather_shards(snakemake.input.shards, read, "image", settings.images, IMAGE_CHUNK)
     table = pd.concat([shard for shard in shards if len(shard)], ignore_index=True)

@@ -8,12 +8,12 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.report.drawing import save
 from mnist_vae.report.gaps_over_training import gaps_over_training_figure
-from mnist_vae.settings import OverTrainingSettings
+from mnist_vae.settings import GapsOverTrainingSettings
 from mnist_vae.storage.tables import write_csv
 from mnist_vae.storage.torch_files import read_torch
 
 with rule_logging(snakemake.log[0]):
-    settings = OverTrainingSettings.from_config(snakemake.params.settings)
+    settings = GapsOverTrainingSettings.from_config(snakemake.params.settings["gaps"])
     device = resolve_device(settings.device, "gaps.device")
     start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)

@@ -10,11 +10,11 @@ from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import shard_images, shard_number
-from mnist_vae.settings import GapSettings
+from mnist_vae.settings import GapsShardSettings
 from mnist_vae.storage.tables import read_csv, write_csv
 
 with rule_logging(snakemake.log[0]):
-    settings = GapSettings.from_config(snakemake.params.settings)
+    settings = GapsShardSettings.from_config(snakemake.params.settings["gaps"])
     device = resolve_device(settings.device, "gaps.device")
     start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)

@@ -13,12 +13,12 @@ from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.pipeline.shards import gather_shards
 from mnist_vae.report.completions import completions_figure
 from mnist_vae.report.drawing import save
-from mnist_vae.settings import CompletionSettings, is_planar
+from mnist_vae.settings import InpaintingSettings, is_planar
 from mnist_vae.storage.files import read_npz, write_json, write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = CompletionSettings.from_config(snakemake.params.settings)
+    settings = InpaintingSettings.from_config(snakemake.params.settings["inpainting"])
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     x = torch.from_numpy(data["x_test"][: settings.digits]).float()

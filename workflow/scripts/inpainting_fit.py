@@ -12,7 +12,7 @@ from mnist_vae.settings import InpaintingFitSettings
 from mnist_vae.storage.files import write_npz
 
 with rule_logging(snakemake.log[0]):
-    settings = InpaintingFitSettings.from_config(snakemake.params.settings)
+    settings = InpaintingFitSettings.from_config(snakemake.params.settings["inpainting"])
     device = resolve_device(settings.device, "inpainting.device")
     start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)

@@ -13,7 +13,7 @@ from mnist_vae.storage.files import write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = InterpolationSettings.from_config(snakemake.params.settings)
+    settings = InterpolationSettings.from_config(snakemake.params.settings["interpolation"])
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     x, labels = torch.from_numpy(data["x_train"]).float(), data["y_train"]

@@ -14,7 +14,7 @@ from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = LatentScatterSettings.from_config(snakemake.params.settings)
+    settings = LatentScatterSettings.from_config(snakemake.params.settings["latent_scatter"])
     vae = load_model(snakemake.input.model)
     data = load_binarized(snakemake.input.data)
     z = posterior_means(vae.encoder, torch.from_numpy(data["x_train"]).float())

@@ -11,7 +11,7 @@ from mnist_vae.settings import ManifoldSettings, is_planar
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = ManifoldSettings.from_config(snakemake.params.settings)
+    settings = ManifoldSettings.from_config(snakemake.params.settings["manifold"])
     vae = load_model(snakemake.input.model)
     if not is_planar(vae.latent_dim):
         raise SettingError(f"model.latent_dim: the manifold figure needs 2, not {vae.latent_dim}")

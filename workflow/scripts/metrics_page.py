@@ -13,8 +13,8 @@ with rule_logging(snakemake.log[0]):
         read_json(inputs.inpainting),
         read_csv(inputs.history, ["epoch", "train_elbo", "heldout_elbo", "seconds"]),
         *(
-            (read_json(inputs.gaps[0]), read_csv(inputs.gaps[1], ["epoch", "split"]))
-            if inputs.gaps
+            (read_json(inputs.gaps), read_csv(inputs.over_training, ["epoch", "split"]))
+            if "gaps" in inputs.keys()
             else ()
         ),
     )

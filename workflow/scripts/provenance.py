@@ -3,8 +3,8 @@ import logging
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
 
 from mnist_vae.pipeline.logs import rule_logging
-from mnist_vae.runs.plan import stale_files
 from mnist_vae.runs.provenance import provenance
+from mnist_vae.runs.targets import stale_files
 from mnist_vae.storage.files import remove, write_json
 
 with rule_logging(snakemake.log[0]):

@@ -7,12 +7,12 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
 from mnist_vae.report.drawing import save
 from mnist_vae.report.samples import samples_figure
-from mnist_vae.settings import SampleSettings
+from mnist_vae.settings import SamplesSettings
 from mnist_vae.storage.files import write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
-    settings = SampleSettings.from_config(snakemake.params.settings)
+    settings = SamplesSettings.from_config(snakemake.params.settings["samples"])
     vae = load_model(snakemake.input.model)
     generator = torch.Generator().manual_seed(settings.seed)
     z, means, binary = ancestral_samples(vae.decoder, settings.n, vae.latent_dim, generator)

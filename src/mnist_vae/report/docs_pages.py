@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mnist_vae.runs.catalogue import run_file
+
 # Where the reference run's small files are committed, and the pages written from them.
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 REFERENCE = DOCS / "reference" / "assignment"
@@ -33,13 +35,13 @@ TEMPLATES = DOCS / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*(.+?)(?:\s+:([^{}]*?))?\s*\}\}", re.DOTALL)
 # The reference run's files, by the name templates know them by.
 REFERENCE_FILES = {
-    "metrics": "metrics.json",
-    "inpainting": "inpainting/inpainting_metrics.json",
-    "gaps": "gaps/gaps.json",
-    "provenance": "provenance.json",
-    "history": "history.csv",
-    "over_training": "gaps/over_training.csv",
-    "gaps_per_image": "gaps/gaps_per_image.csv",
+    "metrics": run_file("evaluate", "metrics"),
+    "inpainting": run_file("inpainting", "metrics"),
+    "gaps": run_file("gaps", "summary"),
+    "provenance": run_file("provenance", "provenance"),
+    "history": run_file("train", "history"),
+    "over_training": run_file("gaps_over_training", "table"),
+    "gaps_per_image": run_file("gaps", "per_image"),
     "resources": "resources.csv",
 }
 # The objectives sweep's files (config/sweep-objectives.yaml), by the same rule.

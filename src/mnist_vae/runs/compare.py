@@ -11,14 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from mnist_vae.errors import DataError
+from mnist_vae.runs.catalogue import metrics_files
 from mnist_vae.runs.summary import flatten
 
 # The metrics files of a run, relative to its results folder, and their prefix in a diff.
-METRICS_FILES = {
-    "metrics.json": "",
-    "inpainting/inpainting_metrics.json": "inpainting.",
-    "provenance.json": "provenance.",
-}
+METRICS_FILES = metrics_files()
 
 
 def read_side(spec, run="assignment", results="results"):

@@ -16,19 +16,11 @@ import yaml
 from snakemake.utils import validate
 
 from mnist_vae.errors import ConfigError, SettingError
+from mnist_vae.runs.catalogue import run_sections
 from mnist_vae.runs.feasibility import available_images, check_data, check_run
 
-RUN_SECTIONS = (
-    "model",
-    "train",
-    "evaluate",
-    "samples",
-    "manifold",
-    "latent_scatter",
-    "interpolation",
-    "inpainting",
-    "gaps",
-)
+# The sections of a run's settings (data aside), as its rules read them.
+RUN_SECTIONS = run_sections()
 # Where download_mnist puts the IDX files, by source: the offline copy and the official
 # files side by side, so that a run on the full MNIST leaves the offline runs' data alone.
 RAW_MNIST = {"local": "data/mnist/raw", "mirrors": "data/mnist/raw-mirrors"}
