@@ -7,7 +7,7 @@ import torch
 from helpers import in_float64
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
-from mnist_vae.evaluate import bounds_per_image, evaluate_shard
+from mnist_vae.evaluate import bounds_per_image, evaluate_images
 from mnist_vae.inference.bounds import elbo_terms
 from mnist_vae.inference.reference import iwae_bound
 from mnist_vae.inference.streams import EVALUATE_TEST, image_normals
@@ -39,8 +39,9 @@ def test_shards_are_whole_blocks_that_cover_every_image_once(n_shards):
 
 def test_per_image_values_do_not_depend_on_the_number_of_shards(trained_vae, test_images):
     x = test_images[:45]
-    whole = evaluate_shard(trained_vae, x, 1, 1, SETTINGS)
-    sharded = pd.concat([evaluate_shard(trained_vae, x, i, 3, SETTINGS) for i in (1, 2, 3)])
+    whole = evaluate_images(trained_vae, x, range(45), SETTINGS)
+    shards = [shard_images(45, i, 3, SETTINGS.batch_size) for i in (1, 2, 3)]
+    sharded = pd.concat([evaluate_images(trained_vae, x, images, SETTINGS) for images in shards])
     pd.testing.assert_frame_equal(sharded.reset_index(drop=True), whole, check_exact=True)
 
 
@@ -48,9 +49,9 @@ def test_per_image_values_agree_across_batch_sizes(trained_vae, test_images):
     # Not bitwise: a block of another size is another matrix shape, for which the BLAS may
     # sum in another order (on this CPU only matrices of fewer than about 50 rows do).
     x = test_images[:40]
-    small = evaluate_shard(trained_vae, x, 1, 1, SETTINGS)
-    large = evaluate_shard(
-        trained_vae, x, 1, 1, EvaluateSettings(**{**SETTINGS.__dict__, "batch_size": 40})
+    small = evaluate_images(trained_vae, x, range(40), SETTINGS)
+    large = evaluate_images(
+        trained_vae, x, range(40), EvaluateSettings(**{**SETTINGS.__dict__, "batch_size": 40})
     )
     pd.testing.assert_frame_equal(small, large, check_exact=False, rtol=1e-5, atol=1e-4)
 
@@ -89,5 +90,5 @@ def test_fast_bounds_equal_the_densities_on_the_same_draws(trained_vae, test_ima
     np.testing.assert_allclose(values["elbo"], (reconstruction - kl).numpy(), rtol=1e-5, atol=2e-3)
 
 
-def test_an_empty_shard_has_no_rows(trained_vae, test_images):
-    assert len(evaluate_shard(trained_vae, test_images[:10], 1, 2, SETTINGS)) == 0
+def test_no_images_give_no_rows(trained_vae, test_images):
+    assert len(evaluate_images(trained_vae, test_images[:10], range(10, 10), SETTINGS)) == 0

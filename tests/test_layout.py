@@ -87,6 +87,17 @@ def test_the_package_has_no_import_cycles():
         visit(module)
 
 
+def test_only_the_snakemake_glue_imports_the_snakemake_glue():
+    outside = {
+        module: sorted(
+            imported for imported in imports if imported.startswith("mnist_vae.pipeline")
+        )
+        for module, imports in import_graph().items()
+        if not module.startswith("mnist_vae.pipeline")
+    }
+    assert {module: imports for module, imports in outside.items() if imports} == {}
+
+
 @pytest.mark.parametrize(
     "module",
     [

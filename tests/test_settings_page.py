@@ -1,9 +1,9 @@
-"""docs/settings.md says what the config schema says (mnist_vae.runs.settings_page)."""
+"""docs/settings.md says what the config schema says (mnist_vae.docs.settings_page)."""
 
 import yaml
 from helpers import REPO
 
-from mnist_vae.runs.settings_page import read_schema, settings_page
+from mnist_vae.docs.settings_page import read_schema, settings_page
 
 
 def dotted_keys(settings, prefix=""):

@@ -8,10 +8,10 @@ import sys
 
 import yaml
 
+from mnist_vae.docs.settings_page import read_schema, settings_page
 from mnist_vae.errors import InputError
 from mnist_vae.runs.compare import diff_table, read_side, render
 from mnist_vae.runs.rebuild import rebuild_config
-from mnist_vae.runs.settings_page import read_schema, settings_page
 
 
 def main(argv=None):
@@ -51,11 +51,8 @@ def main(argv=None):
         sys.stdout.write(settings_page(read_schema()))
         return
     if args.command == "docs-pages":
-        from mnist_vae.report.docs_pages import (  # pandas, here only
-            copy_reference,
-            copy_sweep_reference,
-            write_pages,
-        )
+        from mnist_vae.docs.pages import write_pages  # pandas and Jinja2, here only
+        from mnist_vae.docs.reference import copy_reference, copy_sweep_reference
 
         if args.run_folder:
             copy_reference(args.run_folder, "benchmarks")

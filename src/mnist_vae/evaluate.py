@@ -15,8 +15,7 @@ import torch
 from mnist_vae.inference.bounds import log_mean_exp, log_weights_from_draws
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
-from mnist_vae.pipeline.progress import progress
-from mnist_vae.pipeline.shards import shard_images
+from mnist_vae.progress import progress
 from mnist_vae.settings import EvaluateSettings, is_planar
 from mnist_vae.stats import summary
 
@@ -71,12 +70,11 @@ def bounds_per_image(vae, x, images, settings, purpose, iwae=True):
     }
 
 
-def evaluate_shard(vae, x_test, shard, n_shards, settings: EvaluateSettings):
-    """Per-image test values of one shard: ELBO and its parts, IWAE-k and, for Dz = 2,
-    log p(x) by quadrature and on the grid of half its resolution (the convergence check).
-    x_test: (N, 784) on the model's device -> DataFrame, one row per image of the shard"""
-    images = shard_images(len(x_test), shard, n_shards, settings.batch_size)
-    log.info("Shard %d of %d: test images %d to %d", shard, n_shards, images.start, images.stop - 1)
+def evaluate_images(vae, x_test, images, settings: EvaluateSettings):
+    """Per-image test values of the test images `images` (a range, starting at a multiple
+    of settings.batch_size): ELBO and its parts, IWAE-k and, for Dz = 2, log p(x) by
+    quadrature and on the grid of half its resolution (the convergence check).
+    x_test: (N, 784) on the model's device -> DataFrame, one row per image"""
     start = time.perf_counter()
     values = bounds_per_image(vae, x_test, images, settings, EVALUATE_TEST)
     log.info("ELBO and IWAE-%d in %.1f s", settings.iwae_samples, time.perf_counter() - start)

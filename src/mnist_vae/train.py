@@ -18,7 +18,7 @@ from mnist_vae.gradients import elbo_and_gradients, iwae_and_gradients
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.model import VAE, weights_finite
-from mnist_vae.pipeline.progress import progress
+from mnist_vae.progress import progress
 from mnist_vae.settings import TrainSettings, is_planar
 from mnist_vae.storage.torch_files import read_torch, write_torch
 

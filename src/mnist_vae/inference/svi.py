@@ -17,8 +17,8 @@ import torch
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.inference.numerics import fast_tanh
 from mnist_vae.inference.streams import image_generator
-from mnist_vae.pipeline.progress import progress
 from mnist_vae.products import linear
+from mnist_vae.progress import progress
 from mnist_vae.settings import IMAGE_CHUNK, SVISettings
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,7 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import pandas as pd
-
+from mnist_vae.runs.benchmarks import benchmark_files, seconds
 from mnist_vae.runs.summary import flatten
 
 RUNTIME = re.compile(r"runtime (\{.*\})$", re.MULTILINE)
@@ -56,16 +55,12 @@ def versions():
 
 
 def rule_seconds(benchmarks, run):
-    """Wall time of each rule of `run` from Snakemake's benchmark files
-    (benchmarks/<rule>/<run>.tsv, or one per shard in benchmarks/<rule>/<run>/), summed
-    over shards. -> {rule: seconds}"""
-    seconds = {}
-    for rule in sorted(p for p in Path(benchmarks).iterdir() if p.is_dir()):
-        files = [rule / f"{run}.tsv", *sorted((rule / run).glob("*.tsv"))]
-        times = [pd.read_csv(f, sep="\t")["s"].iloc[-1] for f in files if f.is_file()]
-        if times:
-            seconds[rule.name] = round(float(sum(times)), 2)
-    return seconds
+    """Wall time of each rule of `run` from Snakemake's benchmark files, summed over
+    shards. -> {rule: seconds}"""
+    return {
+        rule: round(float(sum(seconds(path) for path in files)), 2)
+        for rule, files in benchmark_files(benchmarks, run).items()
+    }
 
 
 def runtime_records(logs, run):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import yaml
 
-# The schema of the checkout this module is in.
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow/schemas/config.schema.yaml"
+from mnist_vae.docs import REPOSITORY
+
+SCHEMA = REPOSITORY / "workflow/schemas/config.schema.yaml"
 PAGE_HEADER = """# Settings
 
 Every setting of `config.yaml`, as `workflow/schemas/config.schema.yaml` declares it: its

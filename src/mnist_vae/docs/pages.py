@@ -1,0 +1,155 @@
+"""The documentation pages that quote results, rendered with Jinja2 from templates
+(docs/templates/) and the reference files (mnist_vae.docs.reference), so that a number quoted
+cannot drift from the files it comes from. A template's {{ expression }} is evaluated over
+
+    metrics, inpainting, gaps, provenance   the run's JSON files, as dicts
+    history, over_training, gaps_per_image  its CSV tables, as DataFrames
+    resources                               each rule's measured jobs
+    objectives, sweep_runs, sweep           the objectives sweep's table per objective and
+                                            per run, and its revision and wall time
+
+the functions `exp`, `log`, `sqrt`, `abs`, `max`, `min`, `len`, `sum`, the constant `pi` and
+the helpers below (`nats` for "mean ± s.e.", `over_training_table`, `resources_table`,
+`objectives_table`, `mean_of`); `{{ value | fmt(".2f") }}` formats a number, with the
+pages' typographic minus sign. `mnist-vae docs-pages` writes them; a test checks that the
+committed pages are current and that no template writes a result by hand."""
+
+import math
+
+import jinja2
+
+from mnist_vae.docs import DOCS
+from mnist_vae.docs.reference import REFERENCE, SWEEP_FILES, SWEEP_REFERENCE, reference_files
+
+TEMPLATES = DOCS / "templates"
+
+# The columns of the comparison across objectives: (metric in objectives.csv, heading).
+OBJECTIVE_COLUMNS = (
+    ("test.log_px_quadrature.mean", "exact log p(x)"),
+    ("test.iwae.mean", "IWAE-{k}"),
+    ("test.elbo.mean", "ELBO"),
+    ("gaps.approximation_gap.mean", "approximation gap, test"),
+    ("gaps.amortization_gap.mean", "amortization gap, test"),
+    ("gaps_train.approximation_gap", "approximation gap, train"),
+    ("gaps_train.amortization_gap", "amortization gap, train"),
+    ("train.seconds", "training seconds"),
+)
+
+
+def minus(text):
+    """A number's text with the typographic minus sign of the pages."""
+    return text.replace("-", "−")
+
+
+def nats(stat, digits=2):
+    """'mean ± s.e.' of a {"mean", "sem"} summary, e.g. −156.07 ± 0.66."""
+    return minus(f"{stat['mean']:.{digits}f} ± {stat['sem']:.{digits}f}")
+
+
+def over_training_table(table):
+    """The approximation and amortization gaps at each snapshot, for both splits, as a
+    markdown table. table: gaps_over_training's rows"""
+    lines = [
+        "| epoch | train: approximation | train: amortization | test: approximation | "
+        "test: amortization |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for epoch, rows in table.groupby("epoch", sort=True):
+        split = rows.set_index("split")
+        cells = [
+            f"{split.loc[name, f'{gap}_gap.mean']:.2f}"
+            for name in ("train", "test")
+            for gap in ("approximation", "amortization")
+        ]
+        lines.append(f"| {epoch} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def resources_table(resources):
+    """Each rule's measured time and peak memory per job, as a markdown table.
+    resources: copy_reference's resources.csv"""
+
+    def span(low, high, unit, digits=0):
+        low, high = f"{low:.{digits}f}", f"{high:.{digits}f}"
+        return f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
+
+    lines = ["| rule | jobs | time per job | peak memory per job |", "| --- | --- | --- | --- |"]
+    for row in resources.itertuples():
+        seconds = span(row.seconds_min, row.seconds_max, "s")
+        memory = span(row.max_rss_mb_min, row.max_rss_mb_max, "MB")
+        lines.append(f"| `{row.rule}` | {row.jobs} | {seconds} | {memory} |")
+    return "\n".join(lines)
+
+
+def objectives_table(objectives, iwae_samples):
+    """The comparison across training objectives as a markdown table, "mean ± s.d." over
+    the seeds of each, in the file's order. objectives: the summary's objectives.csv
+    (by_objective's rows, in bound_order); iwae_samples: the k of
+    the IWAE bound the models were evaluated with"""
+    headings = [heading.format(k=iwae_samples) for _, heading in OBJECTIVE_COLUMNS]
+    lines = [
+        "| trained on | seeds | " + " | ".join(headings) + " |",
+        "| --- " * (len(headings) + 2) + "|",
+    ]
+    for row in objectives.to_dict("records"):
+        digits = {"train.seconds": 0}
+        cells = [
+            f"{row[f'{metric} mean']:.{digits.get(metric, 2)}f} ± "
+            f"{row[f'{metric} std']:.{digits.get(metric, 2)}f}"
+            for metric, _ in OBJECTIVE_COLUMNS
+        ]
+        seeds = row["test.log_px_quadrature.mean count"]
+        lines.append(f"| {row['trained_on']} | {seeds} | " + minus(" | ".join(cells)) + " |")
+    return "\n".join(lines)
+
+
+def mean_of(objectives, trained_on, metric, statistic="mean"):
+    """One statistic of one metric over the seeds of one objective, from objectives.csv."""
+    return objectives.set_index("trained_on").loc[trained_on, f"{metric} {statistic}"]
+
+
+def fmt(value, spec):
+    """`value` formatted by a format spec, with the pages' minus sign: the `fmt` filter."""
+    return minus(format(value, spec))
+
+
+def environment():
+    """Jinja2 for markdown: nothing escaped, every name defined, the text kept as written."""
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
+    env.filters["fmt"] = fmt
+    env.globals.update(
+        nats=nats,
+        minus=minus,
+        over_training_table=over_training_table,
+        resources_table=resources_table,
+        objectives_table=objectives_table,
+        mean_of=mean_of,
+        abs=abs,
+        len=len,
+        max=max,
+        min=min,
+        sum=sum,
+        exp=math.exp,
+        log=math.log,
+        sqrt=math.sqrt,
+        pi=math.pi,
+    )
+    return env
+
+
+def render(template, files):
+    """`template` (text) rendered over `files`."""
+    return environment().from_string(template).render(files)
+
+
+def pages(templates=TEMPLATES, folder=REFERENCE, sweep_folder=SWEEP_REFERENCE):
+    """Every page the templates write. -> {page name: text}"""
+    files = {**reference_files(folder), **reference_files(sweep_folder, SWEEP_FILES)}
+    return {path.name: render(path.read_text(), files) for path in sorted(templates.glob("*.md"))}
+
+
+def write_pages(docs=DOCS):
+    for name, text in pages().items():
+        (docs / name).write_text(text)

@@ -1,0 +1,103 @@
+"""The reference files the docs pages quote: a finished run's small files copied into
+docs/reference/assignment/ with each rule's measured jobs (resources.csv), and an objectives
+sweep's summary into docs/reference/objectives/, and read back for the templates."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from mnist_vae.docs import DOCS
+from mnist_vae.runs.benchmarks import benchmark_files, job_seconds, job_times, wall_seconds
+from mnist_vae.runs.catalogue import run_file
+
+# Where the reference run's small files are committed, and the pages written from them.
+REFERENCE = DOCS / "reference" / "assignment"
+SWEEP_REFERENCE = DOCS / "reference" / "objectives"
+FIGURES = DOCS / "figures"
+# The reference run's files, by the name templates know them by.
+REFERENCE_FILES = {
+    "metrics": run_file("evaluate", "metrics"),
+    "inpainting": run_file("inpainting", "metrics"),
+    "gaps": run_file("gaps", "summary"),
+    "provenance": run_file("provenance", "provenance"),
+    "history": run_file("train", "history"),
+    "over_training": run_file("gaps_over_training", "table"),
+    "gaps_per_image": run_file("gaps", "per_image"),
+    "resources": "resources.csv",
+}
+# The objectives sweep's files (config/sweep-objectives.yaml), by the same rule.
+SWEEP_FILES = {
+    "objectives": "objectives.csv",
+    "sweep_runs": "summary.csv",
+    "sweep": "sweep.json",
+}
+# Its figures, copied beside the reference run's.
+SWEEP_FIGURES = ("objectives.png", "objectives_over_training.png")
+
+
+def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figures=FIGURES):
+    """A finished objectives sweep into the reference folder: the summary's tables, its
+    figures, and sweep.json with the revision it ran at, its machine, its evaluation
+    settings, and its time: from its first job's start to its last job's end, and its jobs'
+    times added up (from its runs' and the summary's benchmark files)."""
+    results, destination = Path(results), Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    (destination / "objectives.csv").write_bytes((results / "summary/objectives.csv").read_bytes())
+    (destination / "summary.csv").write_bytes((results / "summary.csv").read_bytes())
+    for name in SWEEP_FIGURES:
+        (Path(figures) / name).write_bytes((results / "summary" / name).read_bytes())
+    runs = list(pd.read_csv(results / "summary.csv")["run"])
+    files = [
+        path
+        for run in runs
+        for paths in benchmark_files(benchmarks, run).values()
+        for path in paths
+    ] + [Path(benchmarks) / "summary.tsv"]
+    times = job_times(files)
+    provenance = json.loads((results / runs[0] / "provenance.json").read_text())
+    sweep = {
+        "runs": len(runs),
+        "git": provenance["git"],
+        "machine": provenance["machine"],
+        # the runs differ in training only: how each was measured
+        "evaluation": {key: provenance["settings"][key] for key in ("evaluate", "gaps")},
+        "wall_seconds": round(wall_seconds(times), 1),
+        "job_seconds": round(job_seconds(times), 1),
+    }
+    (destination / "sweep.json").write_text(json.dumps(sweep, indent=2) + "\n")
+
+
+def copy_reference(run_folder, benchmarks, destination=REFERENCE):
+    """A finished run's small files into the reference folder, with resources.csv: each
+    rule's jobs, their least and most seconds and peak memory, from Snakemake's benchmark
+    files of the run (benchmarks/<rule>/<run>.tsv or <run>/<shard>.tsv)."""
+    run_folder, destination = Path(run_folder), Path(destination)
+    run = run_folder.name
+    for path in REFERENCE_FILES.values():
+        if path != "resources.csv":
+            (destination / path).parent.mkdir(parents=True, exist_ok=True)
+            (destination / path).write_bytes((run_folder / path).read_bytes())
+    rows = []
+    for rule, files in benchmark_files(benchmarks, run).items():
+        table = pd.concat([pd.read_csv(path, sep="\t") for path in files])
+        rows.append(
+            {
+                "rule": rule,
+                "jobs": len(table),
+                "seconds_min": table["s"].min(),
+                "seconds_max": table["s"].max(),
+                "max_rss_mb_min": table["max_rss"].min(),
+                "max_rss_mb_max": table["max_rss"].max(),
+            }
+        )
+    pd.DataFrame(rows).to_csv(destination / "resources.csv", index=False)
+
+
+def reference_files(folder=REFERENCE, names=REFERENCE_FILES):
+    """The reference files, read. -> {name: dict or DataFrame}"""
+    files = {}
+    for name, path in names.items():
+        path = Path(folder) / path
+        files[name] = json.loads(path.read_text()) if path.suffix == ".json" else pd.read_csv(path)
+    return files
