@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_vae.data.mnist import MNIST_FILES, binarized_split
+from mnist_vae.data.mnist import binarized_split, split_files
 from mnist_vae.runs import catalogue
 from mnist_vae.runs.config import resolve_runs
 
@@ -40,9 +40,7 @@ def write_idx(path, magic, array):
 
 
 def mnist_tensor(split, n):
-    x, _ = binarized_split(
-        MNIST / MNIST_FILES[f"{split}_images"], MNIST / MNIST_FILES[f"{split}_labels"], n, 0.5
-    )
+    x, _ = binarized_split(*split_files(MNIST, split), n, 0.5)
     return torch.from_numpy(x).float()
 
 

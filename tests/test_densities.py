@@ -4,6 +4,8 @@ import torch
 from torch.distributions import Bernoulli, Normal
 
 from mnist_vae.densities import joint_log_density, log_likelihood, log_normal, log_prior, log_q
+from mnist_vae.model import build_vae
+from mnist_vae.settings import ModelSettings
 
 
 def test_bernoulli_log_likelihood_matches_torch():
@@ -44,7 +46,7 @@ def test_log_prior_is_the_standard_normal():
 
 
 def test_joint_log_density_matches_torchs_normal_prior_and_bernoulli_pixels():
-    decoder = torch.nn.Linear(2, 784)
+    decoder = build_vae(ModelSettings(hidden_dim=16), seed=0).decoder
     generator = torch.Generator().manual_seed(2)
     z = torch.randn(4, 2, generator=generator)
     x = (torch.rand(4, 784, generator=generator) > 0.5).float()

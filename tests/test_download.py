@@ -6,8 +6,9 @@ import pytest
 from helpers import full_disk
 
 from mnist_vae.data.download import download_from_mirrors, fetch_mnist
-from mnist_vae.data.mnist import MNIST_FILES, file_digest
+from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.errors import DataError, DownloadError, OutputError
+from mnist_vae.storage.files import file_digest
 
 
 @pytest.fixture

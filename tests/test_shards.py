@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.shards import check_shards, gather_shards, shard_images
+from mnist_vae.pipeline.shards import check_shards, concatenated, gather_shards, shard_images
 
 
 def write_shards(directory, n_images, n_shards, block_size):
@@ -67,3 +67,24 @@ def test_the_check_before_a_gather_reads_npz_shards_and_refuses_a_short_one(tmp_
     np.savez(paths[1], digit=np.arange(16, 18), mu=np.zeros((2, 2)))
     with pytest.raises(DataError, match=r"2-of-2.npz: holds 2 digits where its shard has 4"):
         check_shards(paths, "digit", 20, 16, "digits")
+
+
+def test_table_shards_are_concatenated_in_item_order_empty_ones_left_out(tmp_path):
+    paths = write_shards(tmp_path, 100, 3, 50)  # the first shard is empty
+    table = concatenated(list(reversed(paths)), "image")
+    assert table["image"].tolist() == list(range(100))
+    assert table.index.tolist() == list(range(100))
+
+
+def test_a_table_shard_without_a_column_asked_for_is_named(tmp_path):
+    paths = write_shards(tmp_path, 100, 2, 50)
+    with pytest.raises(DataError, match="1-of-2.csv"):
+        concatenated(paths, "image", ["elbo"])
+
+
+def test_array_shards_are_concatenated_and_their_scalars_added_up(tmp_path):
+    for shard, (digits, seconds) in enumerate([([0, 1], 1.5), ([2, 3, 4], 2.0)], start=1):
+        np.savez(tmp_path / f"{shard}-of-2.npz", digit=np.array(digits), seconds=seconds)
+    fit = concatenated([tmp_path / "1-of-2.npz", tmp_path / "2-of-2.npz"], "digit")
+    assert fit["digit"].tolist() == [0, 1, 2, 3, 4]
+    assert fit["seconds"] == 3.5

@@ -18,13 +18,14 @@ import torch
 from helpers import MNIST, REPO, RULES, copy_of, copy_workflow, planned_jobs, snakemake
 
 from mnist_vae import products
-from mnist_vae.data.mnist import MNIST_FILES, file_digest
+from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.inference.quadrature import log_marginal_quadrature
-from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.shards import shard_images
 from mnist_vae.runs import catalogue
 from mnist_vae.runs.resources import available_cores
+from mnist_vae.settings import IMAGE_CHUNK
+from mnist_vae.storage.files import file_digest
 
 pytestmark = pytest.mark.workflow
 

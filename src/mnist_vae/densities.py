@@ -8,6 +8,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from mnist_vae.model import ALL_PIXELS
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -31,9 +33,15 @@ def log_likelihood(x, logits):
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
 
 
-def joint_log_density(x, z, decoder):
-    """log p(x, z) = log p(z) + log p(x | z). x: (..., 784), z: (..., Dz) -> (...)"""
-    return log_prior(z) + log_likelihood(x, decoder(z))
+def log_likelihood_of_pixels(x, z, decoder, pixels=ALL_PIXELS):
+    """log p(x[pixels] | z), decoding only those pixels. x: (..., 784), z: (..., Dz) -> (...)"""
+    return log_likelihood(x[..., pixels], decoder(z, pixels=pixels))
+
+
+def joint_log_density(x, z, decoder, pixels=ALL_PIXELS):
+    """log p(z, x[pixels]) = log p(z) + log p(x[pixels] | z), all pixels unless given.
+    x: (..., 784), z: (..., Dz) -> (...)"""
+    return log_prior(z) + log_likelihood_of_pixels(x, z, decoder, pixels)
 
 
 def log_q(z, mu, log_sigma):

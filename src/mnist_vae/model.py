@@ -17,6 +17,8 @@ from mnist_vae.settings import ModelSettings
 from mnist_vae.storage.torch_files import read_torch, write_torch
 
 N_PIXELS = 28 * 28
+# Every pixel, as the `pixels` a decoder computes (a slice of the 784).
+ALL_PIXELS = slice(None)
 
 
 class Encoder(nn.Module):
@@ -71,12 +73,12 @@ class Decoder(nn.Module):
         z: (..., Dz) -> (..., H)"""
         return tanh(linear(z, self.hidden_layer.weight, self.hidden_layer.bias))
 
-    def logits(self, h, pixels=slice(None)):
+    def logits(self, h, pixels=ALL_PIXELS):
         """The logits of the pixels `pixels` from the hidden units, h W4ᵀ + b4.
         h: (..., H) -> (..., P)"""
         return linear(h, self.out.weight[pixels], self.out.bias[pixels])
 
-    def forward(self, z, pixels=slice(None)):
+    def forward(self, z, pixels=ALL_PIXELS):
         return self.logits(self.hidden_units(z), pixels)
 
 

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from mnist_vae.data.download import download_from_mirrors
-from mnist_vae.data.mnist import MNIST_FILES, file_digest
+from mnist_vae.data.mnist import MNIST_FILES
+from mnist_vae.storage.files import file_digest
 
 
 class Trickle(http.server.BaseHTTPRequestHandler):

@@ -18,9 +18,9 @@ import pytest
 import torch
 from helpers import MNIST, copy_of, copy_workflow, full_disk, snakemake
 
-from mnist_vae.data.mnist import MNIST_FILES, file_digest
+from mnist_vae.data.mnist import MNIST_FILES
 from mnist_vae.pipeline.shards import read_items
-from mnist_vae.storage.files import read_npz
+from mnist_vae.storage.files import file_digest, read_npz
 from mnist_vae.storage.torch_files import read_torch
 
 pytestmark = pytest.mark.workflow

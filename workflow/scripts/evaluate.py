@@ -1,5 +1,4 @@
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
-import pandas as pd
 import torch
 
 from mnist_vae.data.mnist import load_binarized
@@ -7,10 +6,10 @@ from mnist_vae.evaluate import test_metrics, train_elbo
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
-from mnist_vae.pipeline.shards import gather_shards
+from mnist_vae.pipeline.shards import concatenated
 from mnist_vae.settings import EvaluateSettings
 from mnist_vae.storage.files import write_json
-from mnist_vae.storage.tables import read_csv, write_csv
+from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
     settings = EvaluateSettings.from_config(snakemake.params.settings["evaluate"])
@@ -18,14 +17,7 @@ with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads, device)
     vae = load_model(snakemake.input.model, device)
     data = load_binarized(snakemake.input.data)
-    shards = gather_shards(
-        snakemake.input.shards,
-        lambda path: read_csv(path, ["image"]),
-        "image",
-        len(data["x_test"]),
-        settings.batch_size,
-    )
-    per_image = pd.concat(shards).sort_values("image")
+    per_image = concatenated(snakemake.input.shards, "image")
     train_values = train_elbo(vae, torch.from_numpy(data["x_train"]).float().to(device), settings)
     metrics, per_image = test_metrics(per_image, train_values, settings)
     per_image.insert(1, "label", data["y_test"][per_image["image"].to_numpy(int)])

@@ -1,16 +1,12 @@
-import functools
-
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
-import pandas as pd
 import torch
 
 from mnist_vae.analyses.gaps import GAP_COLUMNS, gap_panels, gap_summary
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.pipeline.shards import gather_shards
+from mnist_vae.pipeline.shards import concatenated
 from mnist_vae.report.drawing import save
 from mnist_vae.report.gaps import gaps_figure
 from mnist_vae.settings import GapsSettings
@@ -20,10 +16,7 @@ from mnist_vae.storage.tables import read_csv, write_csv
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
     settings = GapsSettings.from_config(snakemake.params.settings["gaps"])
-    read = functools.partial(read_csv, columns=GAP_COLUMNS)
-    shards = gather_shards(snakemake.input.shards, read, "image", settings.images, IMAGE_CHUNK)
-    table = pd.concat([shard for shard in shards if len(shard)], ignore_index=True)
-    table = table.sort_values("image", ignore_index=True)
+    table = concatenated(snakemake.input.shards, "image", GAP_COLUMNS)
     evaluated = read_csv(snakemake.input.per_image, ["image", "label", "iwae"]).set_index("image")
     table.insert(1, "label", evaluated.loc[table["image"], "label"].to_numpy())
     table["iwae"] = evaluated.loc[table["image"], "iwae"].to_numpy()

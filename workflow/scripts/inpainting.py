@@ -1,20 +1,18 @@
 import logging
 
 import mnist_vae_checkout  # noqa: F401 (this checkout's package, first on sys.path)
-import numpy as np
 import torch
 
 from mnist_vae.analyses.inpainting import completion, completion_metrics, exact_completion_metrics
 from mnist_vae.data.mnist import load_binarized
-from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import start_torch
-from mnist_vae.pipeline.shards import gather_shards
+from mnist_vae.pipeline.shards import concatenated
 from mnist_vae.report.completions import completions_figure
 from mnist_vae.report.drawing import save
 from mnist_vae.settings import InpaintingSettings, is_planar
-from mnist_vae.storage.files import read_npz, write_json, write_npz
+from mnist_vae.storage.files import write_json, write_npz
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
@@ -23,10 +21,8 @@ with rule_logging(snakemake.log[0]):
     data = load_binarized(snakemake.input.data)
     x = torch.from_numpy(data["x_test"][: settings.digits]).float()
     labels = data["y_test"][: settings.digits]
-    shards = gather_shards(
-        snakemake.input.shards, read_npz, "digit", settings.digits, IMAGE_CHUNK, "digits"
-    )
-    fit = {key: np.concatenate([s[key] for s in shards]) for key in shards[0] if key != "seconds"}
+    fit = concatenated(snakemake.input.shards, "digit")
+    fit_seconds = float(fit.pop("seconds"))
     metrics, bottom = completion_metrics(
         vae,
         x[fit["digit"]],
@@ -35,7 +31,7 @@ with rule_logging(snakemake.log[0]):
         settings.seed,
         settings.completion_samples,
     )
-    metrics["fit_seconds"] = float(sum(s["seconds"] for s in shards))
+    metrics["fit_seconds"] = fit_seconds
     if metrics["diverged_digits"]:
         logging.warning(
             "inpainting of run %s: the SVI fit diverged for %d of %d digits (non-finite ELBO "

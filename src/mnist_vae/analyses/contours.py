@@ -3,8 +3,7 @@ figures: log p(z, x[pixels]) and the log densities of Gaussians q over the same 
 
 import torch
 
-from mnist_vae.densities import log_q
-from mnist_vae.inference.svi import joint_log_density
+from mnist_vae.densities import joint_log_density, log_q
 
 
 @torch.no_grad()

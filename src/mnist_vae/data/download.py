@@ -6,9 +6,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from mnist_vae.data.mnist import MNIST_FILES, file_digest, verify_mnist
+from mnist_vae.data.mnist import MNIST_FILES, verify_mnist
 from mnist_vae.errors import DataError, DownloadError, OutputError
-from mnist_vae.storage.files import atomic_write
+from mnist_vae.storage.files import atomic_write, file_digest
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,13 @@
 """MNIST in the IDX format: reading with verification, binarisation, and the binarized set."""
 
 import gzip
-import hashlib
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from mnist_vae.errors import DataError
-from mnist_vae.storage.files import read_npz, write_npz
+from mnist_vae.storage.files import file_digest, read_npz, write_npz
 
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -20,12 +19,6 @@ MNIST_FILES = {
     "test_images": "t10k-images-idx3-ubyte.gz",
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
-
-
-def file_digest(path, algorithm="sha256"):
-    """Hex digest of a file's contents."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, algorithm).hexdigest()
 
 
 def _read_gzip(path):
@@ -85,16 +78,18 @@ def read_split(images_path, labels_path):
     return images, labels
 
 
+def split_files(directory, split):
+    """The images and labels files of a split ("train" or "test") in `directory`."""
+    return tuple(Path(directory) / MNIST_FILES[f"{split}_{kind}"] for kind in ("images", "labels"))
+
+
 def verify_mnist(directory):
     """Check all four MNIST files in `directory`. -> {key: {"file", "sha256", "count"}}"""
     directory = Path(directory)
     summary = {}
     for split in ("train", "test"):
-        images, _ = read_split(
-            directory / MNIST_FILES[f"{split}_images"], directory / MNIST_FILES[f"{split}_labels"]
-        )
-        for kind in ("images", "labels"):
-            path = directory / MNIST_FILES[f"{split}_{kind}"]
+        images, _ = read_split(*split_files(directory, split))
+        for kind, path in zip(("images", "labels"), split_files(directory, split), strict=True):
             summary[f"{split}_{kind}"] = {
                 "file": path.name,
                 "sha256": file_digest(path),

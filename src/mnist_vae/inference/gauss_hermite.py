@@ -14,9 +14,9 @@ import math
 import numpy as np
 import torch
 
-from mnist_vae.densities import LOG_2PI, log_prior
+from mnist_vae.densities import LOG_2PI, joint_log_density, log_prior
 from mnist_vae.inference.numerics import fast_tanh, softplus_sum
-from mnist_vae.inference.svi import ALL_PIXELS, joint_log_density
+from mnist_vae.model import ALL_PIXELS
 from mnist_vae.products import linear
 
 

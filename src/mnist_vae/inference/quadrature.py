@@ -16,9 +16,8 @@ from mnist_vae.densities import log_prior
 from mnist_vae.inference.numerics import exp_without_underflow_, softplus_sum_
 from mnist_vae.inference.peaks import basin_gaussians
 from mnist_vae.inference.sigmoid_form import SigmoidDecoder
+from mnist_vae.model import ALL_PIXELS
 from mnist_vae.products import linear
-
-ALL = slice(None)
 
 
 def latent_grid(limit, points):
@@ -36,7 +35,7 @@ def every_other_node(points, step=2):
 
 
 @torch.no_grad()
-def log_joint_on_grid(x, decoder, grid, pixels=ALL, block_size=100, grid_chunk=4096):
+def log_joint_on_grid(x, decoder, grid, pixels=ALL_PIXELS, block_size=100, grid_chunk=4096):
     """log p(z_g, x[pixels]) − x[pixels] · d for every image and grid node (the image's
     constant term is left out, for the caller to add once), a block of images against a
     chunk of nodes at a time. The grid is decoded once, chunk by chunk, through the
@@ -100,7 +99,7 @@ def _scan_grid(x, decoder, limit, points, half_grid, keep_every, block_size, gri
 
 @torch.no_grad()
 def log_marginal_quadrature(
-    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL
+    x, decoder, limit, points, block_size=100, grid_chunk=4096, half_grid=True, pixels=ALL_PIXELS
 ):
     """log p(x[pixels]) by quadrature over [-limit, limit]² with points² nodes, and (when
     `half_grid`, else NaN) the same on the subgrid of every other node.
@@ -121,7 +120,7 @@ def log_marginal_and_starts(
     (mnist_vae.inference.peaks.basin_gaussians).
     x: (N, 784) -> (N,), (N,) float64, list of N tensors (M, 2 Dz): mean, log σ"""
     fine, half, on_half_grid = _scan_grid(
-        x, decoder, limit, points, True, 2, block_size, grid_chunk, ALL
+        x, decoder, limit, points, True, 2, block_size, grid_chunk, ALL_PIXELS
     )
     half_nodes = latent_grid(limit, (points + 1) // 2)[0].float().to(x.device)
     return fine, half, basin_gaussians(on_half_grid, half_nodes, min_mass)
@@ -134,7 +133,7 @@ def posterior_starts(x, decoder, limit, points, min_mass=0.01, block_size=100, g
     x: (N, 784) -> list of N tensors (M, 2 Dz): mean, log σ"""
     half_points = (points + 1) // 2
     _, _, on_half_grid = _scan_grid(
-        x, decoder, limit, half_points, False, 1, block_size, grid_chunk, ALL
+        x, decoder, limit, half_points, False, 1, block_size, grid_chunk, ALL_PIXELS
     )
     half_nodes = latent_grid(limit, half_points)[0].float().to(x.device)
     return basin_gaussians(on_half_grid, half_nodes, min_mass)

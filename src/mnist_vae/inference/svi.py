@@ -14,28 +14,17 @@ import math
 
 import torch
 
-from mnist_vae.densities import log_likelihood, log_prior, log_q
+from mnist_vae.densities import joint_log_density, log_q
 from mnist_vae.inference.numerics import fast_tanh
 from mnist_vae.inference.streams import image_generator
+from mnist_vae.model import ALL_PIXELS
 from mnist_vae.products import linear
 from mnist_vae.progress import progress
 from mnist_vae.settings import IMAGE_CHUNK, SVISettings
 
 log = logging.getLogger(__name__)
 
-ALL_PIXELS = slice(None)
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
-
-
-def log_likelihood_of_pixels(x, z, decoder, pixels=ALL_PIXELS):
-    """log p(x[pixels] | z), decoding only those pixels.
-    x: (..., 784), z: (..., Dz) -> (...)"""
-    return log_likelihood(x[..., pixels], decoder(z, pixels=pixels))
-
-
-def joint_log_density(x, z, decoder, pixels=ALL_PIXELS):
-    """log p(z, x[pixels]). x: (..., 784), z: (..., Dz) -> (...)"""
-    return log_prior(z) + log_likelihood_of_pixels(x, z, decoder, pixels)
 
 
 def per_image_draws(images, settings, latent_dim):

@@ -2,15 +2,14 @@
 
 import json
 import logging
-import platform
 import re
 
-import numpy as np
 import torch
 
 import mnist_vae
 from mnist_vae import products
 from mnist_vae.errors import SettingError
+from mnist_vae.versions import installed_versions
 
 log = logging.getLogger(__name__)
 # The line start_torch logs for the machine's record; runs.provenance reads it back from
@@ -71,10 +70,10 @@ def start_torch(threads, device="cpu"):
 
 
 def software_versions():
+    """What a model file records it was trained with: the software, this checkout's package
+    and the GEMM of its products."""
     return {
-        "python": platform.python_version(),
-        "torch": str(torch.__version__),
-        "numpy": np.__version__,
+        **installed_versions(("torch", "numpy")),
         "mnist_vae": mnist_vae.__version__,
         "products": products.backend(),
     }

@@ -3,6 +3,9 @@ gathering them back."""
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from mnist_vae.errors import DataError
 from mnist_vae.storage.files import read_npz
 from mnist_vae.storage.tables import read_csv
@@ -42,6 +45,23 @@ def gather_shards(paths, read, column, n_images, block_size, what="images"):
             )
         parts.append(part)
     return parts
+
+
+def concatenated(paths, column, columns=()):
+    """The shards' rows as one, in the order of the item `column`, from files check_shards
+    has checked: a table from CSV shards (with `columns` besides, checked), or {key: array}
+    from .npz shards, their scalars (a shard's own seconds, say) added up."""
+    if all(Path(path).suffix == ".npz" for path in paths):
+        parts = [read_npz(path) for path in paths]
+        return {
+            key: sum(part[key] for part in parts)
+            if parts[0][key].ndim == 0
+            else np.concatenate([part[key] for part in parts])
+            for key in parts[0]
+        }
+    tables = [read_csv(path, [column, *columns]) for path in paths]
+    table = pd.concat([table for table in tables if len(table)], ignore_index=True)
+    return table.sort_values(column, ignore_index=True)
 
 
 def read_items(path, column):

@@ -8,11 +8,12 @@ import json
 import platform
 import re
 import subprocess
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from mnist_vae.runs.benchmarks import benchmark_files, seconds
 from mnist_vae.runs.summary import flatten
+from mnist_vae.storage.files import file_digest
+from mnist_vae.versions import installed_versions
 
 RUNTIME = re.compile(r"runtime (\{.*\})$", re.MULTILINE)
 PACKAGES = ("torch", "numpy", "pandas", "matplotlib", "snakemake", "mnist-vae")
@@ -42,16 +43,6 @@ def settings_hash(settings):
     run carries) left out: equal hashes, equal settings, whatever the runs are called."""
     settings = {key: value for key, value in settings.items() if key != "runs"}
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-
-
-def versions():
-    found = {"python": platform.python_version()}
-    for package in PACKAGES:
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = None
-    return found
 
 
 def rule_seconds(benchmarks, run):
@@ -90,14 +81,6 @@ def joined(values):
 JOB_KEYS = ("device", "threads", "products")
 
 
-def file_hash(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def provenance(
     run,
     settings,
@@ -123,12 +106,12 @@ def provenance(
         "config_files": list(config_files),
         "shards": shards,
         "settings_sha256": settings_hash(settings),
-        "data_sha256": file_hash(data),
+        "data_sha256": file_digest(data),
         "seeds": {key: value for key, value in flatten(settings).items() if key.endswith("seed")},
         "devices": {section: settings[section]["device"] for section in ("train", "evaluate")},
         "machine": {"platform": platform.platform(), **machine},
         "jobs": {rule: {key: record[key] for key in JOB_KEYS} for rule, record in records.items()},
-        "versions": versions(),
+        "versions": installed_versions(PACKAGES),
         "products": {rule: record["products"] for rule, record in records.items()},
         "rule_seconds": rule_seconds(benchmarks, run),
     }

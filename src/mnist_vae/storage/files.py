@@ -9,6 +9,7 @@ umask gives. A full disk or an unreadable file is an error naming the file.
 
 import contextlib
 import errno
+import hashlib
 import json
 import math
 import os
@@ -112,3 +113,9 @@ def remove(path):
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+
+def file_digest(path, algorithm="sha256"):
+    """Hex digest of a file's contents."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, algorithm).hexdigest()
