@@ -34,7 +34,7 @@ def test_a_runs_sections_are_the_schemas_sections_its_rules_read():
 
 
 def test_the_sections_with_a_device_are_those_whose_rules_run_torch_on_one():
-    assert catalogue.device_sections() == ("train", "evaluate", "inpainting", "gaps")
+    assert catalogue.device_sections() == ("train", "evaluate", "inpainting", "gaps", "importance")
 
 
 def test_a_metric_file_is_under_a_run_and_json():
@@ -43,10 +43,11 @@ def test_a_metric_file_is_under_a_run_and_json():
 
 
 def test_a_rule_left_out_of_a_dimension_leaves_its_files_stale():
-    assert catalogue.gated_files(5) == ["samples/manifold.png", "gaps"]
+    assert catalogue.gated_files(5) == ["samples/manifold.png", "gaps", "importance"]
     assert set(catalogue.gated_files(1)) == {
         "samples/manifold.png",
         "gaps",
+        "importance",
         "latent",
         "inpainting/contours.png",
     }
@@ -68,7 +69,7 @@ def test_an_output_differing_from_its_record_is_named_with_both_paths():
 
 
 def test_a_rule_missing_from_the_catalogue_is_named():
-    assert "rule importance: not in" in catalogue.output_mismatch("importance", {"a": "b"})
+    assert "rule histogram: not in" in catalogue.output_mismatch("histogram", {"a": "b"})
 
 
 @pytest.mark.workflow

@@ -18,6 +18,7 @@ from helpers import REPO, RULES, copy_workflow, mnist_tensor, snakemake
 
 from mnist_vae.adam import Adam
 from mnist_vae.model import build_vae
+from mnist_vae.runs import catalogue
 from mnist_vae.settings import ModelSettings, TrainSettings
 from mnist_vae.train import train_epoch
 
@@ -162,9 +163,12 @@ def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_pat
     assert not (workdir / "results/tiny/train.checkpoint.pt").exists()
 
 
-# The rules that run torch on the device of their section's `device` setting.
-DEVICE_RULES = {"train", "evaluate_shard", "evaluate", "inpainting_fit", "gaps_shard"}
-DEVICE_RULES |= {"gaps_over_training"}
+# The rules whose settings class has a `device`: they run torch on the device it names.
+DEVICE_RULES = {
+    rule.name
+    for rule in catalogue.RULES
+    if any("device" in cls.__dataclass_fields__ for cls in rule.settings.values())
+}
 
 
 def resource_asked(dry_run, resource):
@@ -191,7 +195,7 @@ def test_iwae_training_asks_the_cluster_for_more_time_than_the_elbos(tmp_path):
 
 def test_rules_set_to_cuda_ask_the_cluster_for_one_gpu_each_and_are_not_refused(tmp_path):
     workdir = copy_workflow(tmp_path)
-    cuda = ", ".join(f"{s}: {{device: cuda}}" for s in ("train", "evaluate", "inpainting", "gaps"))
+    cuda = ", ".join(f"{s}: {{device: cuda}}" for s in catalogue.device_sections())
     result = on_slurm(workdir, "--dry-run", "--config", f"runs={{tiny: {{}}, g: {{{cuda}}}}}")
     asked = resource_asked(result.stdout, "gpu")
     assert {rule for (rule, run), gpus in asked.items() if gpus} == DEVICE_RULES

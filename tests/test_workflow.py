@@ -41,6 +41,7 @@ AFTER_EVALUATION = {
     "evaluate": 1,
     "gaps_shard": 2,
     "gaps": 1,
+    "importance": 1,
     "metrics_page": 1,
     "summary": 1,
     "provenance": 1,

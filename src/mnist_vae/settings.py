@@ -275,3 +275,13 @@ class GapsSettings(FromConfig):
 
     images: int = 1000  # the first test images decomposed
     examples: int = from_key("figure_examples", 6)  # images of the largest gaps drawn
+
+
+@dataclass(frozen=True)
+class ImportanceSettings(FromConfig):
+    """The encoder's q against the exact posterior, as an importance-sampling proposal."""
+
+    device: Device = "auto"
+    images: int = 1000  # the first test images diagnosed
+    hermite_points: int = 16  # Gauss–Hermite nodes per latent axis of the encoder's ELBO
+    quadrature: QuadratureGrid = QuadratureGrid()

@@ -17,6 +17,7 @@ from mnist_vae.settings import (
     GapsOverTrainingSettings,
     GapsSettings,
     GapsShardSettings,
+    ImportanceSettings,
     InpaintingContoursSettings,
     InpaintingFitSettings,
     InpaintingSettings,
@@ -204,6 +205,18 @@ RULES = (
         products=("table",),
         needs=DZ_2,
         summarised={"over_training": "table"},
+    ),
+    Rule(
+        "importance",
+        outputs=run_files(
+            summary="importance/importance.json",
+            per_image="importance/importance_per_image.csv",
+        ),
+        settings={"importance": ImportanceSettings},
+        products=("summary",),
+        needs=DZ_2,
+        leaves_out="no importance-sampling diagnostics",
+        metrics={"summary": "importance."},
     ),
     Rule(
         "metrics_page",

@@ -76,6 +76,8 @@ def check_run(settings, where="config"):
     _at_most(f"{where}.inpainting.digits", inpainting["digits"], data["n_test"], test_images)
     gaps = settings["gaps"]
     _at_most(f"{where}.gaps.images", gaps["images"], data["n_test"], test_images)
+    importance = settings["importance"]["images"]
+    _at_most(f"{where}.importance.images", importance, data["n_test"], test_images)
     _at_most(
         f"{where}.gaps.over_training_images",
         gaps["over_training_images"],
