@@ -84,3 +84,8 @@ def test_the_workflow_refuses_a_rule_whose_outputs_differ_from_the_catalogue(tmp
         "'results/{run}/samples/samples.npz' in mnist_vae.runs.catalogue"
     ) in result.stderr
     shutil.rmtree(workdir)
+
+
+def test_a_stages_shard_files_are_its_shard_rules_output_for_the_gather_to_fill():
+    assert catalogue.shard_file("gaps", "a") == "results/a/gaps/shards/{scatteritem}.csv"
+    assert catalogue.shard_file("inpainting", "a").endswith("shards/{scatteritem}.npz")

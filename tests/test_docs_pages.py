@@ -16,6 +16,7 @@ from mnist_vae.docs.pages import (
     pages,
     render,
 )
+from mnist_vae.docs.reference import copy_reference, reference_files
 
 PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 # A number with a fractional part, the form every measured result takes on these pages.
@@ -83,3 +84,13 @@ def test_mean_of_reads_one_objectives_statistic():
     )
     assert mean_of(objectives, "ELBO", "test.elbo.mean") == -140.0
     assert mean_of(objectives, "X", "train.seconds", "std") == 2
+
+
+@pytest.mark.workflow
+def test_a_finished_runs_reference_files_are_copied_with_each_rules_jobs(tiny_run, tmp_path):
+    copy_reference(tiny_run / "results/tiny", tiny_run / "benchmarks", destination=tmp_path)
+    files = reference_files(tmp_path)
+    assert files["metrics"]["test"]["n_images"] == 200
+    resources = files["resources"].set_index("rule")
+    assert resources.loc["evaluate_shard", "jobs"] == 2 and resources.loc["train", "jobs"] == 1
+    assert (resources["seconds_min"] <= resources["seconds_max"]).all()

@@ -3,9 +3,16 @@
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import runs_of
 
 from mnist_vae.errors import DataError
-from mnist_vae.pipeline.shards import check_shards, concatenated, gather_shards, shard_images
+from mnist_vae.pipeline.shards import (
+    check_shards,
+    concatenated,
+    gather_shards,
+    shard_images,
+    shard_layout,
+)
 
 
 def write_shards(directory, n_images, n_shards, block_size):
@@ -88,3 +95,13 @@ def test_array_shards_are_concatenated_and_their_scalars_added_up(tmp_path):
     fit = concatenated([tmp_path / "1-of-2.npz", tmp_path / "2-of-2.npz"], "digit")
     assert fit["digit"].tolist() == [0, 1, 2, 3, 4]
     assert fit["seconds"] == 3.5
+
+
+def test_a_stages_layout_reads_its_count_and_block_from_the_runs_settings():
+    settings = runs_of(a=2)["a"]
+    assert shard_layout("evaluate", settings) == {
+        "column": "image",
+        "n_items": settings["data"]["n_test"],
+        "block_size": settings["evaluate"]["batch_size"],
+    }
+    assert shard_layout("inpainting", settings)["what"] == "digits"

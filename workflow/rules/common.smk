@@ -38,7 +38,7 @@ from mnist_vae.runs.targets import (
     summary_inputs,
 )
 from mnist_vae.runs.summary import distinguishing_settings, trained_on
-from mnist_vae.settings import IMAGE_CHUNK
+from mnist_vae.pipeline.shards import shard_layout
 
 
 def resolved(config):
@@ -229,19 +229,11 @@ if REPORTING:
     config["report_headline"] = report_headline()
 
 
-# The files of each stage's shards, for its gather and for check_shards.
-SHARD_FILES = {
-    "evaluate": "results/{run}/evaluate/shards/{{scatteritem}}.csv",
-    "inpainting": "results/{run}/inpainting/shards/{{scatteritem}}.npz",
-    "gaps": "results/{run}/gaps/shards/{{scatteritem}}.csv",
-}
-
-
 def shards_of(stage):
     """An input function: the shard files of a run's `stage`, one per scatter item."""
 
     def shards(wildcards):
-        return getattr(gather, stage)(SHARD_FILES[stage].format(run=wildcards.run))
+        return getattr(gather, stage)(catalogue.shard_file(stage, wildcards.run))
 
     return shards
 
@@ -250,30 +242,12 @@ def stage_shards(wildcards):
     return shards_of(wildcards.stage)(wildcards)
 
 
-def shard_layout(wildcards):
-    """What a stage's shards must hold (pipeline.shards.check_shards): how many items, in
-    blocks of how many, listed in which column."""
-    run = RUNS[wildcards.run]
-    return {
-        "evaluate": dict(
-            column="image",
-            n_items=run["data"]["n_test"],
-            block_size=run["evaluate"]["batch_size"],
-        ),
-        "inpainting": dict(
-            column="digit",
-            n_items=run["inpainting"]["digits"],
-            block_size=IMAGE_CHUNK,
-            what="digits",
-        ),
-        "gaps": dict(column="image", n_items=run["gaps"]["images"], block_size=IMAGE_CHUNK),
-    }[wildcards.stage]
-
-
 def check_outputs():
     """End the parse with one line where a rule's outputs differ from its record in
     mnist_vae.runs.catalogue (or a rule writing files has none)."""
     for parsed in workflow.rules:
         if parsed.output:
-            outputs = {name: strip_wildcard_constraints(path) for name, path in parsed.output.items()}
+            outputs = {
+                name: strip_wildcard_constraints(path) for name, path in parsed.output.items()
+            }
             refuse(catalogue.output_mismatch(parsed.name, outputs))

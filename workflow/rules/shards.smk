@@ -20,6 +20,6 @@ rule check_shards:
         runtime=5,
     params:
         code=code("check_shards.py"),
-        layout=shard_layout,
+        layout=lambda wildcards: shard_layout(wildcards.stage, RUNS[wildcards.run]),
     script:
         "../scripts/check_shards.py"

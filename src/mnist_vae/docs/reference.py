@@ -3,6 +3,7 @@ docs/reference/assignment/ with each rule's measured jobs (resources.csv), and a
 sweep's summary into docs/reference/objectives/, and read back for the templates."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from mnist_vae.docs import DOCS
 from mnist_vae.runs.benchmarks import benchmark_files, job_seconds, job_times, wall_seconds
 from mnist_vae.runs.catalogue import run_file
+from mnist_vae.storage.files import read_json
 
 # Where the reference run's small files are committed, and the pages written from them.
 REFERENCE = DOCS / "reference" / "assignment"
@@ -43,10 +45,10 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
     times added up (from its runs' and the summary's benchmark files)."""
     results, destination = Path(results), Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
-    (destination / "objectives.csv").write_bytes((results / "summary/objectives.csv").read_bytes())
-    (destination / "summary.csv").write_bytes((results / "summary.csv").read_bytes())
+    shutil.copyfile(results / "summary/objectives.csv", destination / "objectives.csv")
+    shutil.copyfile(results / "summary.csv", destination / "summary.csv")
     for name in SWEEP_FIGURES:
-        (Path(figures) / name).write_bytes((results / "summary" / name).read_bytes())
+        shutil.copyfile(results / "summary" / name, Path(figures) / name)
     runs = list(pd.read_csv(results / "summary.csv")["run"])
     files = [
         path
@@ -55,7 +57,7 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
         for path in paths
     ] + [Path(benchmarks) / "summary.tsv"]
     times = job_times(files)
-    provenance = json.loads((results / runs[0] / "provenance.json").read_text())
+    provenance = read_json(results / runs[0] / "provenance.json")
     sweep = {
         "runs": len(runs),
         "git": provenance["git"],
@@ -77,7 +79,7 @@ def copy_reference(run_folder, benchmarks, destination=REFERENCE):
     for path in REFERENCE_FILES.values():
         if path != "resources.csv":
             (destination / path).parent.mkdir(parents=True, exist_ok=True)
-            (destination / path).write_bytes((run_folder / path).read_bytes())
+            shutil.copyfile(run_folder / path, destination / path)
     rows = []
     for rule, files in benchmark_files(benchmarks, run).items():
         table = pd.concat([pd.read_csv(path, sep="\t") for path in files])
@@ -99,5 +101,5 @@ def reference_files(folder=REFERENCE, names=REFERENCE_FILES):
     files = {}
     for name, path in names.items():
         path = Path(folder) / path
-        files[name] = json.loads(path.read_text()) if path.suffix == ".json" else pd.read_csv(path)
+        files[name] = read_json(path) if path.suffix == ".json" else pd.read_csv(path)
     return files

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_vae.errors import DataError
+from mnist_vae.settings import IMAGE_CHUNK
 from mnist_vae.storage.files import read_npz
 from mnist_vae.storage.tables import read_csv
 
@@ -80,3 +81,22 @@ def check_shards(paths, column, n_items, block_size, what="images"):
         paths, lambda path: read_items(path, column), column, n_items, block_size, what
     )
     return {Path(path).name: len(part[column]) for path, part in zip(paths, parts, strict=True)}
+
+
+def shard_layout(stage, settings):
+    """What the shards of a run's `stage` must hold (check_shards' arguments but the paths):
+    how many items, in blocks of how many, listed in which column. settings: the run's"""
+    return {
+        "evaluate": dict(
+            column="image",
+            n_items=settings["data"]["n_test"],
+            block_size=settings["evaluate"]["batch_size"],
+        ),
+        "inpainting": dict(
+            column="digit",
+            n_items=settings["inpainting"]["digits"],
+            block_size=IMAGE_CHUNK,
+            what="digits",
+        ),
+        "gaps": dict(column="image", n_items=settings["gaps"]["images"], block_size=IMAGE_CHUNK),
+    }[stage]

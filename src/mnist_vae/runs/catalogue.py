@@ -57,7 +57,8 @@ class Rule:
     needs: the latent dimensions a run must have to run it;
     leaves_out: what a run without them goes without, in the skip line;
     summarised: {the summary's input name: output name}, what the summary reads of a run;
-    metrics: {output name: prefix}, the JSON files `compare` diffs, keys under the prefix."""
+    metrics: {output name: prefix}, the JSON files `compare` diffs, keys under the prefix;
+    shard_of: the stage whose per-image work it does a shard of (its one output is the shard)."""
 
     name: str
     outputs: dict[str, str]
@@ -67,6 +68,7 @@ class Rule:
     leaves_out: str = ""
     summarised: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, str] = field(default_factory=dict)
+    shard_of: str = ""
 
     def file(self, output, run):
         """The path of one output of a run."""
@@ -115,6 +117,7 @@ RULES = (
         "evaluate_shard",
         outputs=run_files(per_image="evaluate/shards/{scatteritem}.csv"),
         settings={"evaluate": EvaluateSettings},
+        shard_of="evaluate",
     ),
     Rule("check_shards", outputs=run_files(checked="{stage}/shards/checked.json")),
     Rule(
@@ -159,6 +162,7 @@ RULES = (
         "inpainting_fit",
         outputs=run_files(fit="inpainting/shards/{scatteritem}.npz"),
         settings={"inpainting": InpaintingFitSettings},
+        shard_of="inpainting",
     ),
     Rule(
         "inpainting",
@@ -184,6 +188,7 @@ RULES = (
         "gaps_shard",
         outputs=run_files(per_image="gaps/shards/{scatteritem}.csv"),
         settings={"gaps": GapsShardSettings},
+        shard_of="gaps",
         needs=DZ_2,
     ),
     Rule(
@@ -250,6 +255,14 @@ EXACT_LOG_PX = Rule("evaluate", outputs={}, needs=DZ_2, leaves_out="no exact log
 
 def rule(name):
     return BY_NAME[name]
+
+
+def shard_file(stage, run):
+    """The file of each shard of a run's `stage`, its {scatteritem} left for Snakemake's
+    gather to fill."""
+    (sharding,) = (rule for rule in RULES if rule.shard_of == stage)
+    (path,) = sharding.outputs.values()
+    return path.format(run=run, scatteritem="{scatteritem}")
 
 
 def applies(rule, latent_dim):

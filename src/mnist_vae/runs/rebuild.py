@@ -2,10 +2,10 @@
 as a config file that builds that run again (with --replace-workflow-config). Imports no
 torch."""
 
-import json
 from pathlib import Path
 
 from mnist_vae.errors import DataError
+from mnist_vae.storage.files import read_json
 
 
 def run_folder(spec, results="results"):
@@ -20,10 +20,7 @@ def rebuild_config(spec, results="results"):
     """The config that builds the run of `spec` again: its settings, its shards (which
     change the jobs, not the numbers), and it alone under runs, named as before. -> dict"""
     path = run_folder(spec, results) / "provenance.json"
-    try:
-        record = json.loads(path.read_text())
-    except ValueError as e:
-        raise DataError(f"{path}: not a JSON file ({e})") from None
+    record = read_json(path)
     if "settings" not in record:
         raise DataError(f"{path}: holds no settings (written before they were recorded)")
     return {**record["settings"], "shards": record.get("shards", {}), "runs": {record["run"]: {}}}

@@ -3,11 +3,12 @@ some, mnist_vae.runs.catalogue says which), the summary across runs and the runs
 what is said of the analyses a run leaves out, and what an earlier latent dimension left
 behind. Imports no torch."""
 
-import json
 from pathlib import Path
 
+from mnist_vae.errors import DataError
 from mnist_vae.runs import catalogue
 from mnist_vae.runs.config import RESERVED_NAMES
+from mnist_vae.storage.files import read_json
 
 
 def latent_dim(settings):
@@ -61,8 +62,8 @@ def runs_in_folders(exclude=(), root="."):
         if not all((folder / name).is_file() for name in catalogue.required_for_summary()):
             continue
         try:
-            record = json.loads(path.read_text())
-        except ValueError:
+            record = read_json(path)
+        except DataError:
             continue
         if isinstance(record, dict) and isinstance(record.get("settings"), dict):
             found[folder.name] = {
