@@ -2,8 +2,7 @@ import torch
 
 from mnist_vae.analyses.contours import contour_grid
 from mnist_vae.analyses.inpainting import TOP
-from mnist_vae.densities import joint_log_density, log_q
-from mnist_vae.model import ALL_PIXELS
+from mnist_vae.densities import ALL_PIXELS, joint_log_density, log_q
 
 
 def test_contour_range_holds_the_posterior_peak_q_and_the_markers(trained_vae, test_images):

@@ -15,11 +15,15 @@ from mnist_vae.analyses.inpainting import (
     fit_digits,
     pixel_accuracy,
 )
-from mnist_vae.densities import joint_log_density, log_likelihood, log_likelihood_of_pixels
+from mnist_vae.densities import (
+    ALL_PIXELS,
+    joint_log_density,
+    log_likelihood,
+    log_likelihood_of_pixels,
+)
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.svi import elbo_gradient, fit_posterior, gaussian_elbo
-from mnist_vae.model import ALL_PIXELS
 from mnist_vae.settings import QuadratureGrid, SVISettings
 
 # the fast paths, checked under each product backend (conftest.each_backend)

@@ -11,14 +11,13 @@ from dataclasses import asdict
 import torch
 from torch import nn
 
+from mnist_vae.densities import ALL_PIXELS
 from mnist_vae.errors import DataError
 from mnist_vae.products import linear
 from mnist_vae.settings import ModelSettings
 from mnist_vae.storage.torch_files import read_torch, write_torch
 
 N_PIXELS = 28 * 28
-# Every pixel, as the `pixels` a decoder computes (a slice of the 784).
-ALL_PIXELS = slice(None)
 
 
 class Encoder(nn.Module):

@@ -25,9 +25,9 @@ import pandas as pd
 import torch
 
 from mnist_vae.analyses.contours import contour_grid
+from mnist_vae.densities import ALL_PIXELS
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_and_starts
-from mnist_vae.model import ALL_PIXELS
 from mnist_vae.settings import IMAGE_CHUNK, GapFitSettings
 from mnist_vae.stats import summary
 

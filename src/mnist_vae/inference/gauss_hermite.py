@@ -14,9 +14,8 @@ import math
 import numpy as np
 import torch
 
-from mnist_vae.densities import LOG_2PI, joint_log_density, log_prior
+from mnist_vae.densities import ALL_PIXELS, LOG_2PI, joint_log_density, log_prior
 from mnist_vae.inference.numerics import fast_tanh, softplus_sum
-from mnist_vae.model import ALL_PIXELS
 from mnist_vae.products import linear
 
 

@@ -12,11 +12,10 @@ import math
 
 import torch
 
-from mnist_vae.densities import log_prior
+from mnist_vae.densities import ALL_PIXELS, log_prior
 from mnist_vae.inference.numerics import exp_without_underflow_, softplus_sum_
 from mnist_vae.inference.peaks import basin_gaussians
 from mnist_vae.inference.sigmoid_form import SigmoidDecoder
-from mnist_vae.model import ALL_PIXELS
 from mnist_vae.products import linear
 
 

@@ -14,10 +14,9 @@ import math
 
 import torch
 
-from mnist_vae.densities import joint_log_density, log_q
+from mnist_vae.densities import ALL_PIXELS, joint_log_density, log_q
 from mnist_vae.inference.numerics import fast_tanh
 from mnist_vae.inference.streams import image_generator
-from mnist_vae.model import ALL_PIXELS
 from mnist_vae.products import linear
 from mnist_vae.progress import progress
 from mnist_vae.settings import IMAGE_CHUNK, SVISettings
