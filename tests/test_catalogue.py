@@ -33,6 +33,14 @@ def test_a_runs_sections_are_the_schemas_sections_its_rules_read():
     )
 
 
+def test_a_run_and_a_sweep_may_set_exactly_the_sections_its_rules_read():
+    schema = yaml.safe_load(SCHEMA.read_text())["properties"]
+    overridable = schema["runs"]["additionalProperties"]["properties"]
+    assert list(overridable) == ["data", *catalogue.run_sections()]
+    swept = schema["sweeps"]["additionalProperties"]["propertyNames"]["pattern"]
+    assert swept.startswith("^(" + "|".join(catalogue.run_sections()) + ")\\.")
+
+
 def test_the_sections_with_a_device_are_those_whose_rules_run_torch_on_one():
     assert catalogue.device_sections() == ("train", "evaluate", "inpainting", "gaps", "importance")
 
