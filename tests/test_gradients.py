@@ -5,7 +5,11 @@ import torch
 from helpers import in_float64
 
 from mnist_vae.densities import log_likelihood, log_prior, log_q
-from mnist_vae.gradients import elbo_and_gradients, iwae_and_gradients
+from mnist_vae.gradients import (
+    elbo_and_gradients,
+    iwae_and_gradients,
+    k_sample_elbo_and_gradients,
+)
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.model import build_vae
 from mnist_vae.settings import ModelSettings
@@ -88,6 +92,34 @@ def test_the_iwae_gradient_equals_autograd_of_the_bound_on_the_same_draws(test_i
     torch.testing.assert_close(first_draw_elbo, log_w[0].sum().detach())
     for grad, reference in zip((p.grad for p in vae.parameters()), reference_grads, strict=True):
         torch.testing.assert_close(grad, reference, rtol=1e-9, atol=1e-12)
+
+
+def test_the_k_sample_elbo_gradient_equals_autograd_of_the_mean_of_k_elbos(test_images):
+    vae = build_vae(ModelSettings(latent_dim=3, hidden_dim=50), seed=0).double()
+    x, k = test_images[:30].double(), 5
+    eps = torch.randn((k, len(x), 3), generator=torch.Generator().manual_seed(8)).double()
+    vae.zero_grad()
+    mu, log_sigma = vae.encoder(x)
+    z = mu + log_sigma.exp() * eps
+    log_w = log_likelihood(x, vae.decoder(z)) + log_prior(z) - log_q(z, mu, log_sigma)
+    (-log_w.mean(0).mean()).backward()
+    reference_grads = [p.grad.clone() for p in vae.parameters()]
+    vae.zero_grad(set_to_none=True)
+    value, first_draw_elbo = k_sample_elbo_and_gradients(vae, x, eps)
+    torch.testing.assert_close(value, log_w.mean(0).sum().detach())
+    torch.testing.assert_close(first_draw_elbo, log_w[0].sum().detach())
+    for grad, reference in zip((p.grad for p in vae.parameters()), reference_grads, strict=True):
+        torch.testing.assert_close(grad, reference, rtol=1e-9, atol=1e-12)
+
+
+def test_the_k_sample_elbo_of_k_copies_of_one_draw_has_the_elbos_gradient(test_images):
+    vae = build_vae(ModelSettings(hidden_dim=20), seed=0)
+    x = test_images[:10]
+    eps = torch.randn(10, 2, generator=torch.Generator().manual_seed(3))
+    elbo_and_gradients(vae, x, eps)
+    elbo_grads = [p.grad.clone() for p in vae.parameters()]
+    k_sample_elbo_and_gradients(vae, x, eps.expand(4, 10, 2))
+    assert_gradients_equal(vae, elbo_grads)
 
 
 def test_iwae_with_one_draw_has_the_elbos_gradient(test_images):

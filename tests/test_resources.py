@@ -54,8 +54,9 @@ def test_gpu_jobs_on_a_cluster_are_not_limited_here():
     assert resources.gpu_cap(local=False, given=None) is None
 
 
-def run_settings(objective="elbo", iwae_samples=5, epochs=100, n_train=10_000):
+def run_settings(objective="elbo", iwae_samples=5, epochs=100, n_train=10_000, elbo_samples=1):
     train = {"objective": objective, "iwae_samples": iwae_samples, "epochs": epochs}
+    train["elbo_samples"] = elbo_samples
     return {"train": train, "data": {"n_train": n_train}}
 
 
@@ -66,6 +67,12 @@ def test_the_assignments_training_asks_a_cluster_for_ten_minutes():
 def test_iwae_training_asks_for_time_growing_with_its_draws_per_image():
     assert resources.train_minutes(run_settings("iwae", 5)) == 30
     assert resources.train_minutes(run_settings("iwae", 50)) == 255
+
+
+def test_the_k_sample_elbo_asks_for_the_time_of_iwae_with_as_many_draws():
+    assert resources.train_minutes(run_settings(elbo_samples=5)) == resources.train_minutes(
+        run_settings("iwae", 5)
+    )
 
 
 def test_training_time_grows_with_epochs_and_images_but_never_below_five_minutes():

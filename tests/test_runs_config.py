@@ -91,6 +91,18 @@ def test_a_kl_warm_up_with_the_iwae_objective_is_refused_naming_the_key():
     resolve_runs(config(train={**iwae_warm_up, "kl_warmup_epochs": 0}), SCHEMA)
 
 
+def test_k_elbo_draws_with_the_iwae_objective_are_refused_naming_the_key():
+    with pytest.raises(SettingError, match=r"^config\.runs\.tiny\.train\.elbo_samples: "):
+        resolve_runs(config(train={"objective": "iwae", "elbo_samples": 5}), SCHEMA)
+
+
+def test_a_kl_warm_up_of_the_k_sample_elbo_is_refused_naming_the_key():
+    warm_k = {"elbo_samples": 5, "kl_warmup_epochs": 3}
+    with pytest.raises(SettingError, match=r"^config\.runs\.tiny\.train\.kl_warmup_epochs: "):
+        resolve_runs(config(train=warm_k), SCHEMA)
+    resolve_runs(config(train={**warm_k, "kl_warmup_epochs": 0}), SCHEMA)
+
+
 def test_resolving_leaves_the_shared_sections_of_other_runs_alone():
     original = config(runs={"a": {"train": {"epochs": 9}}, "b": {}})
     runs = resolve_runs(copy.deepcopy(original), SCHEMA)

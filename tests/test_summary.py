@@ -1,4 +1,8 @@
+import math
+
+import numpy as np
 import pandas as pd
+import pytest
 
 from mnist_vae.runs.summary import (
     by_latent_dimension,
@@ -6,9 +10,11 @@ from mnist_vae.runs.summary import (
     distinguishing_settings,
     flatten,
     over_training_by_objective,
+    paired_by_objective,
     summary_table,
     trained_on,
 )
+from mnist_vae.stats import paired_difference
 
 
 def settings(latent_dim, seed):
@@ -72,6 +78,7 @@ def test_a_run_is_named_by_the_bound_it_was_trained_on():
     assert trained_on({"objective": "elbo", "kl_warmup_epochs": 0}) == "ELBO"
     assert trained_on({"objective": "iwae", "iwae_samples": 50}) == "IWAE-50"
     assert trained_on({"objective": "elbo", "kl_warmup_epochs": 10}) == "ELBO, KL warm-up 10 epochs"
+    assert trained_on({"objective": "elbo", "elbo_samples": 5}) == "ELBO, 5 draws"
     assert trained_on({"seed": 0}) == "ELBO"  # a run from before the objectives were settings
 
 
@@ -111,12 +118,16 @@ def test_the_gaps_over_training_of_one_objective_are_averaged_over_its_seeds():
     assert curves["ELBO"].set_index("split")["gap"].to_dict() == {"test": 4.0, "train": 2.0}
 
 
-def test_objectives_are_listed_elbos_first_then_iwae_by_k():
-    names = ["IWAE-50", "ELBO", "IWAE-5", "ELBO, KL warm-up 10 epochs"]
-    table = pd.DataFrame({"run": names, "trained_on": names, "test.elbo.mean": [0.0] * 4})
+def test_objectives_are_listed_elbos_first_then_k_sample_elbos_then_iwae_by_k():
+    names = ["IWAE-50", "ELBO, 50 draws", "ELBO", "IWAE-5", "ELBO, 5 draws"]
+    names += ["ELBO, KL warm-up 10 epochs", "ELBO, KL warm-up 2 epochs"]
+    table = pd.DataFrame({"run": names, "trained_on": names, "test.elbo.mean": [0.0] * 7})
     assert list(by_objective(table).index) == [
         "ELBO",
+        "ELBO, KL warm-up 2 epochs",
         "ELBO, KL warm-up 10 epochs",
+        "ELBO, 5 draws",
+        "ELBO, 50 draws",
         "IWAE-5",
         "IWAE-50",
     ]
@@ -132,3 +143,45 @@ def test_warm_ups_are_listed_by_their_length_in_epochs_not_as_text():
         "ELBO, KL warm-up 2 epochs",
         "ELBO, KL warm-up 10 epochs",
     ]
+
+
+def seeds_table(rows):
+    """A summary table from (trained_on, seed, exact log p(x)) rows."""
+    return pd.DataFrame(rows, columns=["trained_on", "train.seed", "test.log_px_quadrature.mean"])
+
+
+def test_an_objective_is_compared_with_the_elbo_seed_by_seed():
+    # IWAE-5 − ELBO is +2, +1, +3 on seeds 0, 1, 2: mean 2, s.d. 1, t(2) = 4.303
+    table = seeds_table(
+        [("ELBO", 0, -140.0), ("ELBO", 1, -139.0), ("ELBO", 2, -141.0)]
+        + [("IWAE-5", 0, -138.0), ("IWAE-5", 1, -138.0), ("IWAE-5", 2, -138.0)]
+    )
+    paired = paired_by_objective(table)["test.log_px_quadrature.mean"]
+    row = paired.loc["IWAE-5"]
+    assert row["diff mean"] == pytest.approx(2.0) and row["diff pairs"] == 3
+    half = 4.302652729911275 / math.sqrt(3)
+    assert row["diff t_low"] == pytest.approx(2 - half)
+    assert row["diff t_high"] == pytest.approx(2 + half)
+    assert 1.0 <= row["diff boot_low"] <= row["diff boot_high"] <= 3.0
+    assert paired.loc["ELBO"].isna().all()
+
+
+def test_only_the_seeds_both_objectives_were_trained_with_are_paired():
+    table = seeds_table(
+        [("ELBO", 0, -140.0), ("ELBO", 1, -139.0)]
+        + [("IWAE-50", 1, -137.0), ("IWAE-50", 7, -100.0)]
+    )
+    row = paired_by_objective(table)["test.log_px_quadrature.mean"].loc["IWAE-50"]
+    assert row["diff mean"] == 2.0 and row["diff pairs"] == 1
+    assert math.isnan(row["diff t_low"])  # one pair: no interval
+
+
+def test_a_paired_difference_interval_covers_its_mean_and_narrows_with_more_pairs():
+    rng = np.random.default_rng(0)
+    few = paired_difference(1 + rng.normal(size=4), np.zeros(4))
+    many = paired_difference(1 + rng.normal(size=400), np.zeros(400))
+    for result in (few, many):
+        assert result["t_low"] < result["mean"] < result["t_high"]
+        assert result["boot_low"] < result["mean"] < result["boot_high"]
+    assert many["t_high"] - many["t_low"] < (few["t_high"] - few["t_low"]) / 5
+    assert many["t_low"] < 1 < many["t_high"]

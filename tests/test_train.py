@@ -169,6 +169,23 @@ def test_training_on_iwae_records_the_bound_trained_on_above_the_elbo(images):
     assert history[-1]["heldout_elbo"] > history[0]["heldout_elbo"] + 10
 
 
+def test_training_on_the_k_sample_elbo_records_it_beside_the_first_draws(images):
+    settings = TrainSettings(epochs=4, batch_size=50, heldout_images=50, elbo_samples=5)
+    _, history = fit(images, settings=settings)
+    assert {record["objective"] for record in history} == {"ELBO, 5 draws"}
+    assert history[-1]["heldout_elbo"] > history[0]["heldout_elbo"] + 10
+    # the mean of five draws' ELBOs and the first draw's estimate the same ELBO
+    last = history[-1]
+    assert abs(last["train_objective"] - last["train_elbo"]) < 0.02 * abs(last["train_elbo"])
+
+
+def test_the_k_sample_elbo_trains_other_weights_than_the_single_sample_elbo(images):
+    settings = TrainSettings(epochs=1, batch_size=50, heldout_images=50)
+    one, _ = fit(images, settings=settings)
+    five, _ = fit(images, settings=TrainSettings(**{**settings.__dict__, "elbo_samples": 5}))
+    assert not torch.equal(one.decoder.out.weight, five.decoder.out.weight)
+
+
 def test_the_kl_weight_rises_linearly_from_zero_to_one_over_the_warm_up():
     settings = TrainSettings(kl_warmup_epochs=4)
     assert [settings.kl_weight(epoch) for epoch in range(1, 7)] == [0, 0.25, 0.5, 0.75, 1, 1]

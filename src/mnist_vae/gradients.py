@@ -18,7 +18,8 @@ The KL term's weight β (a warm-up, Sønderby et al. 2016) scales -½|z|² + ½|
 Σ log_sigma. IWAE-k (Burda et al. 2016) takes k draws per image with log weights w_k, each
 the ELBO's summand above, and maximises log (1/k) Σ_k exp(w_k): its gradient is the
 ELBO's gradient at each draw weighted by softmax_k(w_k), through the same five products,
-on k times as many rows.
+on k times as many rows. The k-sample ELBO, (1/k) Σ_k w_k, weights each draw by 1/k: the
+same cost per step as IWAE-k, the control that separates IWAE's bound from its k-fold work.
 """
 
 import math
@@ -90,10 +91,12 @@ def elbo_and_gradients(vae, x, eps, kl_weight=1.0):
 
 
 @torch.no_grad()
-def iwae_and_gradients(vae, x, eps):
-    """Sum over the batch of the IWAE-k bound from the k draws z_k = mu + sigma * eps_k, and
-    the gradient of the mean loss -IWAE-k written into every parameter's .grad.
-    x: (B, 784), eps: (k, B, Dz) -> scalar tensors: the summed IWAE-k bound, and the summed
+def k_draw_bound_and_gradients(vae, x, eps, importance_weighted=True):
+    """Sum over the batch of a bound from the k draws z_k = mu + sigma * eps_k, and the
+    gradient of its mean loss written into every parameter's .grad: IWAE-k,
+    log (1/k) Σ_k exp(w_k), when `importance_weighted`, else the k-sample ELBO
+    (1/k) Σ_k w_k, each draw's ELBO gradient weighted by softmax_k(w_k) or by 1/k.
+    x: (B, 784), eps: (k, B, Dz) -> scalar tensors: the summed bound, and the summed
     single-sample ELBO of the first draw (the encoder's ELBO, estimated on the same draws)"""
     k, n = eps.shape[0], x.shape[0]
     h1, log_sigma, sigma, z, h3, logits = encode(vae, x, eps)
@@ -107,13 +110,29 @@ def iwae_and_gradients(vae, x, eps):
         + 0.5 * (eps * eps).flatten(0, 1).sum(-1)
         + log_sigma.sum(-1).repeat(k)
     ).view(k, n)
-    iwae = (torch.logsumexp(log_w, dim=0) - math.log(k)).sum()
-    # d loss / d log_w_k = -softmax_k(log_w) / n: each draw's ELBO gradient, so weighted
-    weights = torch.softmax(log_w, dim=0).flatten()[:, None] / n
+    if importance_weighted:
+        bound = (torch.logsumexp(log_w, dim=0) - math.log(k)).sum()
+        # d loss / d log_w_k = -softmax_k(log_w) / n: each draw's ELBO gradient, so weighted
+        draw_weights = torch.softmax(log_w, dim=0)
+    else:
+        bound = log_w.mean(0).sum()
+        draw_weights = torch.full_like(log_w, 1 / k)
+    weights = draw_weights.flatten()[:, None] / n
 
     d_logits = torch.sigmoid(logits).sub_(x_k).mul_(weights)
     d_z = decoder_backward(vae.decoder, d_logits, h3, z).addcmul_(z, weights).view(k, n, -1)
     d_mu = d_z.sum(0)
-    d_log_sigma = (d_z * eps).sum(0).mul_(sigma).sub_(1 / n)  # the softmax weights sum to 1
+    d_log_sigma = (d_z * eps).sum(0).mul_(sigma).sub_(1 / n)  # the draws' weights sum to 1
     encoder_backward(vae.encoder, torch.cat([d_mu, d_log_sigma], dim=-1), h1, x)
-    return iwae, log_w[0].sum()
+    return bound, log_w[0].sum()
+
+
+def iwae_and_gradients(vae, x, eps):
+    """IWAE-k (Burda et al. 2016) and its gradient: k_draw_bound_and_gradients."""
+    return k_draw_bound_and_gradients(vae, x, eps, importance_weighted=True)
+
+
+def k_sample_elbo_and_gradients(vae, x, eps):
+    """The k-sample ELBO, the mean of k draws' ELBOs (Burda et al.'s "VAE-k", IWAE-k's
+    control at the same cost per step), and its gradient: k_draw_bound_and_gradients."""
+    return k_draw_bound_and_gradients(vae, x, eps, importance_weighted=False)

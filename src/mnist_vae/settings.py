@@ -145,9 +145,11 @@ class TrainSettings(FromConfig):
     quadrature: QuadratureGrid = QuadratureGrid(points=201)
     # Epochs after which the weights are kept, for analyses over training.
     snapshot_epochs: tuple[int, ...] = (1, 5, 10, 25, 50, 100)
-    # The bound maximised: the single-sample ELBO, or IWAE with iwae_samples draws per image.
+    # The bound maximised: the ELBO (the mean of elbo_samples draws' ELBOs per image), or
+    # IWAE with iwae_samples draws per image.
     objective: Literal["elbo", "iwae"] = "elbo"
     iwae_samples: int = 5
+    elbo_samples: int = 1
     # The ELBO's KL term weighted (e - 1) / kl_warmup_epochs in epoch e until it reaches 1.
     kl_warmup_epochs: int = 0
 
@@ -162,6 +164,8 @@ class TrainSettings(FromConfig):
         """The bound trained on in `epoch`, as the training curves label it."""
         if self.objective == "iwae":
             return f"IWAE-{self.iwae_samples}"
+        if self.elbo_samples > 1:
+            return f"ELBO, {self.elbo_samples} draws"
         weight = self.kl_weight(epoch)
         return "ELBO" if weight == 1.0 else f"ELBO, KL weight {weight:.2f}"
 

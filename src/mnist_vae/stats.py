@@ -1,4 +1,5 @@
-"""Summaries of per-image values."""
+"""Summaries of per-image values, and differences between paired runs (seeds) with their
+confidence intervals."""
 
 import math
 
@@ -9,3 +10,32 @@ def summary(values):
     """Mean and its standard error over images."""
     values = np.asarray(values, dtype=np.float64)
     return {"mean": float(values.mean()), "sem": float(values.std(ddof=1) / math.sqrt(len(values)))}
+
+
+def paired_difference(values, baseline, confidence=0.95, resamples=9999, seed=0):
+    """The mean of values − baseline over pairs (the same seed, or the same image), with a
+    Student t interval and a percentile bootstrap interval over the pairs (seeded, so that
+    the same pairs give the same interval). With fewer than two pairs the intervals are NaN.
+    values, baseline: (n,) -> {"mean", "t_low", "t_high", "boot_low", "boot_high", "pairs"}"""
+    from scipy import stats  # here, not where the workflow parses: scipy is slow to import
+
+    differences = np.asarray(values, dtype=np.float64) - np.asarray(baseline, dtype=np.float64)
+    n, mean = len(differences), float(differences.mean())
+    result = {"mean": mean, "pairs": n}
+    if n < 2:
+        return result | dict.fromkeys(("t_low", "t_high", "boot_low", "boot_high"), math.nan)
+    half = stats.t.ppf((1 + confidence) / 2, n - 1) * differences.std(ddof=1) / math.sqrt(n)
+    boot = stats.bootstrap(
+        (differences,),
+        np.mean,
+        confidence_level=confidence,
+        n_resamples=resamples,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    ).confidence_interval
+    return result | {
+        "t_low": float(mean - half),
+        "t_high": float(mean + half),
+        "boot_low": float(boot.low),
+        "boot_high": float(boot.high),
+    }

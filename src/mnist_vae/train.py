@@ -1,5 +1,5 @@
 """Stochastic gradient ascent with Adam on the training objective (the ELBO, its KL term
-warmed up, or IWAE-k), resumable from a per-epoch checkpoint."""
+warmed up, the k-sample ELBO, or IWAE-k), resumable from a per-epoch checkpoint."""
 
 import hashlib
 import json
@@ -14,7 +14,7 @@ import torch
 
 from mnist_vae.adam import Adam
 from mnist_vae.errors import DataError, DivergenceError
-from mnist_vae.gradients import elbo_and_gradients, iwae_and_gradients
+from mnist_vae.gradients import elbo_and_gradients, iwae_and_gradients, k_sample_elbo_and_gradients
 from mnist_vae.inference.bounds import elbo
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.model import VAE, weights_finite
@@ -103,16 +103,18 @@ def train_epoch(vae, optimizer, x_train, settings, epoch, shuffle_generator, noi
     """One pass over the shuffled training set, one Adam step per minibatch on the bound
     settings.objective names (the KL term weighted as settings.kl_weight(epoch) says).
     x_train: (N, 784) -> the mean single-sample ELBO of the minibatches as they were trained
-    (of the first draw, for IWAE), and the mean of the bound trained on"""
+    (of the first draw, for IWAE and the k-sample ELBO), and the mean of the bound trained on"""
     elbo, bound = torch.zeros((), device=x_train.device), torch.zeros((), device=x_train.device)
     order = torch.randperm(len(x_train), generator=shuffle_generator).to(x_train.device)
     iwae, kl_weight = settings.objective == "iwae", settings.kl_weight(epoch)
+    draws = settings.iwae_samples if iwae else settings.elbo_samples
+    k_draws = iwae_and_gradients if iwae else k_sample_elbo_and_gradients
     # One gather for the epoch, then views: a gather per minibatch costs more.
     for x in x_train[order].split(settings.batch_size):
-        if iwae:
-            shape = (settings.iwae_samples, len(x), vae.latent_dim)
+        if iwae or draws > 1:
+            shape = (draws, len(x), vae.latent_dim)
             eps = torch.randn(shape, generator=noise_generator, device=x.device)
-            batch_bound, batch_elbo = iwae_and_gradients(vae, x, eps)
+            batch_bound, batch_elbo = k_draws(vae, x, eps)
         else:
             eps = torch.randn((len(x), vae.latent_dim), generator=noise_generator, device=x.device)
             batch_elbo, batch_bound = elbo_and_gradients(vae, x, eps, kl_weight)

@@ -15,6 +15,7 @@ from mnist_vae.runs.summary import (
     by_latent_dimension,
     by_objective,
     over_training_by_objective,
+    paired_by_objective,
     summary_table,
 )
 from mnist_vae.storage.files import read_json, write_text
@@ -50,7 +51,8 @@ with rule_logging(snakemake.log[0]):
     histories = {name: run["history"] for name, run in runs.items()}
     save(runs_training_curves_figure(histories), snakemake.output.curves)
     objectives = by_objective(table)
-    flat = objectives.set_axis([f"{m} {s}" for m, s in objectives.columns], axis=1)
+    compared = objectives.join(paired_by_objective(table))
+    flat = compared.set_axis([f"{m} {s}" for m, s in compared.columns], axis=1)
     write_csv(snakemake.output.objectives_table, flat.reset_index(), index=False)
     save(objectives_figure(objectives), snakemake.output.objectives)
     curves = over_training_by_objective(table, over_training)

@@ -65,6 +65,16 @@ def check_run(settings, where="config"):
             f"{where}.train.kl_warmup_epochs: a KL warm-up weights the ELBO's KL term; with "
             "train.objective iwae there is none: set it to 0 or the objective to elbo"
         )
+    if train["objective"] == "iwae" and train["elbo_samples"] > 1:
+        raise SettingError(
+            f"{where}.train.elbo_samples: draws of the ELBO trained on; with train.objective "
+            "iwae the draws are train.iwae_samples: set elbo_samples to 1"
+        )
+    if train["elbo_samples"] > 1 and train["kl_warmup_epochs"] > 0:
+        raise SettingError(
+            f"{where}.train.kl_warmup_epochs: a KL warm-up is for the single-sample ELBO; "
+            "with train.elbo_samples above 1 set it to 0"
+        )
     # Snapshots after later epochs are simply not taken; with none taken at all, the gaps
     # over training would have no weights to analyse.
     if not any(epoch <= train["epochs"] for epoch in train["snapshot_epochs"]):

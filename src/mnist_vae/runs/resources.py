@@ -18,10 +18,10 @@ def available_cores():
 def train_minutes(run):
     """The time limit to ask a cluster for at a run's first attempt to train: ten minutes
     for the assignment's 100 epochs of the ELBO on 10,000 images, scaled by epochs and
-    images, and for IWAE-k by (1 + k) / 2 (an IWAE step decodes k draws per image). At
+    images, and for k draws per image (IWAE-k, the k-sample ELBO) by (1 + k) / 2. At
     least five minutes, for a small run's start-up."""
     train, data = run["train"], run["data"]
-    draws = train["iwae_samples"] if train["objective"] == "iwae" else 1
+    draws = train["iwae_samples"] if train["objective"] == "iwae" else train["elbo_samples"]
     work = train["epochs"] / 100 * data["n_train"] / 10_000 * (1 + draws) / 2
     return max(5, math.ceil(10 * work))
 

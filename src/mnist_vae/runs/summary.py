@@ -5,6 +5,8 @@ import re
 
 import pandas as pd
 
+from mnist_vae.stats import paired_difference
+
 # Always shown, even when all runs agree: what a reader looks for first.
 KEY_SETTINGS = ("model.latent_dim", "train.seed", "train.epochs")
 
@@ -37,20 +39,31 @@ def distinguishing_settings(settings_by_run):
 def trained_on(train):
     """The bound a run was trained on, as the comparison across objectives names it, from
     its train settings (those of a run from before the objectives were settings lack them:
-    the ELBO). -> e.g. ELBO, IWAE-5, ELBO, KL warm-up 10 epochs"""
+    the ELBO). -> e.g. ELBO, ELBO, KL warm-up 10 epochs, ELBO, 5 draws, IWAE-5"""
     if train.get("objective", "elbo") == "iwae":
         return f"IWAE-{train.get('iwae_samples', 5)}"
+    draws = train.get("elbo_samples", 1)
+    if draws > 1:
+        return f"ELBO, {draws} draws"
     warmup = train.get("kl_warmup_epochs", 0)
     epochs = "epoch" if warmup == 1 else "epochs"
     return f"ELBO, KL warm-up {warmup} {epochs}" if warmup else "ELBO"
 
 
 def bound_order(trained_on):
-    """A sort key for trained_on's names: the ELBO, then its warm-ups by their length in
-    epochs, then IWAE-k by k (numbers compared as numbers: 2 before 10)."""
-    iwae = trained_on.startswith("IWAE-")
+    """A sort key for trained_on's names: the ELBO, its warm-ups by their length in epochs,
+    the k-sample ELBOs by k, then IWAE-k by k (numbers compared as numbers: 2 before 10)."""
     number = re.search(r"\d+", trained_on)
-    return (iwae, int(number.group()) if number else 0, trained_on)
+    family = (
+        3
+        if trained_on.startswith("IWAE-")
+        else 2
+        if trained_on.endswith(" draws")
+        else 1
+        if "warm-up" in trained_on
+        else 0
+    )
+    return (family, int(number.group()) if number else 0, trained_on)
 
 
 def last_snapshot_gaps(over_training):
@@ -110,6 +123,40 @@ def by_objective(table, metrics=OBJECTIVE_METRICS):
     present = [metric for metric in metrics if metric in table]
     stats = table.groupby("trained_on")[present].agg(["mean", "std", "min", "max", "count"])
     return stats.loc[sorted(stats.index, key=bound_order)]
+
+
+# The objective every other is compared with, seed by seed (the same seed, the same
+# initial weights and minibatch order).
+BASELINE = "ELBO"
+PAIRED_STATISTICS = ("mean", "t_low", "t_high", "boot_low", "boot_high", "pairs")
+
+
+def paired_by_objective(table, metrics=OBJECTIVE_METRICS, baseline=BASELINE):
+    """Each objective's difference to `baseline` in every metric, over the seeds both were
+    trained with (runs of one objective and seed averaged): its mean and 95% t and
+    bootstrap intervals (mnist_vae.stats.paired_difference); NaN for the baseline itself
+    and where no seed pairs. -> DataFrame indexed as by_objective's, columns
+    (metric, "diff " + statistic)"""
+    present = [metric for metric in metrics if metric in table]
+    per_seed = table.groupby(["trained_on", "train.seed"])[present].mean()
+    order = sorted(table["trained_on"].unique(), key=bound_order)
+    rows = {}
+    for objective in order:
+        row = {}
+        for metric in present:
+            values = per_seed[metric]
+            if objective == baseline or baseline not in values.index.get_level_values(0):
+                continue
+            ours, theirs = values.loc[objective], values.loc[baseline]
+            seeds = ours.index.intersection(theirs.index)
+            if len(seeds):
+                difference = paired_difference(ours.loc[seeds], theirs.loc[seeds])
+                row |= {(metric, f"diff {key}"): value for key, value in difference.items()}
+        rows[objective] = row
+    columns = pd.MultiIndex.from_tuples(
+        [(metric, f"diff {key}") for metric in present for key in PAIRED_STATISTICS]
+    )
+    return pd.DataFrame.from_dict(rows, orient="index").reindex(index=order, columns=columns)
 
 
 def over_training_by_objective(table, over_training):
