@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from mnist_vae.report.completions import completions_figure
 from mnist_vae.report.contours import contours_figure
@@ -18,7 +19,7 @@ from mnist_vae.report.summary import (
     runs_training_curves_figure,
 )
 from mnist_vae.report.training_curves import training_curves_figure
-from mnist_vae.runs.summary import by_latent_dimension, by_objective
+from mnist_vae.runs.summary import by_latent_dimension, by_objective, paired_by_objective
 
 
 def history(log_px):
@@ -123,6 +124,29 @@ def test_the_objectives_figure_gives_the_bounds_and_each_gap_its_own_axes():
     assert [label.get_text() for label in bounds.get_xticklabels()][
         1
     ] == "ELBO,\nKL warm-up 10 epochs"
+
+
+def test_the_objectives_figure_draws_each_objectives_paired_difference_with_its_interval():
+    table = pd.DataFrame(
+        {
+            "trained_on": ["ELBO", "ELBO", "IWAE-5", "IWAE-5"],
+            "train.seed": [0, 1, 0, 1],
+            "test.log_px_quadrature.mean": [-140.0, -139.0, -138.0, -136.0],
+        }
+    )
+    fig = objectives_figure(by_objective(table), paired_by_objective(table))
+    difference = fig.axes[-1]
+    assert len(fig.axes) == 4 and difference.get_title().startswith("Difference to ELBO")
+    (points, _, (bars,)) = difference.containers[0]
+    assert np.isnan(points.get_ydata()[0])  # the ELBO against itself: nothing drawn
+    assert points.get_ydata()[1] == 2.5  # IWAE-5 − ELBO: +2 and +3 on seeds 0 and 1
+    low, high = bars.get_segments()[1][:, 1]
+    half = 12.706204736174698 * np.std([2.0, 3.0], ddof=1) / np.sqrt(2)  # t(1) 97.5%
+    assert (low, high) == pytest.approx((2.5 - half, 2.5 + half))
+
+
+def test_the_objectives_figure_has_no_difference_panel_without_pairs():
+    assert len(objectives_figure(objective_stats(), None).axes) == 3
 
 
 def over_training_table():

@@ -207,6 +207,9 @@ def test_runs_reading_one_source_from_two_places_are_refused_naming_the_key():
 def test_the_objectives_sweep_names_its_runs_after_the_bound_trained_on():
     sweep = {"train.objective": ["iwae"], "train.iwae_samples": [5, 50], "train.seed": [0]}
     assert list(sweep_runs("objective", sweep)) == ["objective-iwae-k5-s0", "objective-iwae-k50-s0"]
+    assert list(sweep_runs("kelbo", {"train.elbo_samples": [5], "train.seed": [1]})) == [
+        "kelbo-k5-s1"
+    ]
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "config").glob("*.yaml")), ids=lambda p: p.name)

@@ -50,10 +50,10 @@ with rule_logging(snakemake.log[0]):
     save(latent_dimension_figure(by_latent_dimension(table, METRICS)), snakemake.output.latent)
     histories = {name: run["history"] for name, run in runs.items()}
     save(runs_training_curves_figure(histories), snakemake.output.curves)
-    objectives = by_objective(table)
-    compared = objectives.join(paired_by_objective(table))
+    objectives, paired = by_objective(table), paired_by_objective(table)
+    compared = objectives.join(paired)
     flat = compared.set_axis([f"{m} {s}" for m, s in compared.columns], axis=1)
     write_csv(snakemake.output.objectives_table, flat.reset_index(), index=False)
-    save(objectives_figure(objectives), snakemake.output.objectives)
+    save(objectives_figure(objectives, paired), snakemake.output.objectives)
     curves = over_training_by_objective(table, over_training)
     save(objectives_over_training_figure(curves), snakemake.output.objectives_over_training)

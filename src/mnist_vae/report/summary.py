@@ -5,6 +5,8 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
+from mnist_vae.runs.summary import BASELINE
+
 
 def latent_dimension_figure(stats):
     """stats: by_latent_dimension of the summary table, the mean over seeds drawn with the
@@ -84,11 +86,18 @@ def spread(stats, metric):
     return mean, np.nan_to_num(stats[(metric, "std")].to_numpy(float))
 
 
-def objectives_figure(stats):
+def objectives_figure(stats, paired=None):
     """stats: by_objective of the summary table. Left, the exact log p(x) and both bounds
     per training objective; then the amortization and the approximation gap on test and
-    training images; mean over seeds, bars: standard deviation."""
-    fig, (left, *gap_axes) = plt.subplots(1, 3, figsize=(17, 5))
+    training images; mean over seeds, bars: standard deviation. With `paired`
+    (paired_by_objective's), a fourth panel: each objective's difference to the baseline
+    in the exact log p(x) and both bounds, seed by seed, with its 95% t interval."""
+    compared = paired is not None and paired.notna().any().any()
+    panels = 4 if compared else 3
+    fig, (left, *gap_axes) = plt.subplots(1, panels, figsize=(5.7 * panels, 5))
+    if compared:
+        *gap_axes, difference_axes = gap_axes
+        paired_differences(difference_axes, paired, stats.index)
     names = [name.replace(", ", ",\n") for name in stats.index]
     x = np.arange(len(names))
     present = stats.columns.get_level_values(0)
@@ -120,11 +129,30 @@ def objectives_figure(stats):
         ax.set_title(f"The {gap} gap")
         ax.legend()
     most = int(stats.xs("count", axis=1, level=1).max().max())
-    for ax in (left, *gap_axes):
+    for ax in fig.axes:
         ax.set_xticks(x, names, multialignment="center")
         ax.set_xlabel(f"trained on (mean over up to {most} seeds)")
     fig.tight_layout()
     return fig
+
+
+def paired_differences(ax, paired, objectives):
+    """Each objective's paired difference to the baseline in the exact log p(x) and both
+    bounds: the mean over paired seeds, bars its 95% t interval (none with one pair)."""
+    x = np.arange(len(objectives))
+    present = paired.columns.get_level_values(0)
+    for offset, (metric, label) in zip((-0.1, 0, 0.1), BOUNDS.items(), strict=True):
+        if metric not in present:
+            continue
+        rows = paired[metric].reindex(objectives)
+        mean = rows["diff mean"].to_numpy(float)
+        below = np.nan_to_num(mean - rows["diff t_low"].to_numpy(float))
+        above = np.nan_to_num(rows["diff t_high"].to_numpy(float) - mean)
+        ax.errorbar(x + offset, mean, yerr=[below, above], fmt="o", capsize=4, label=label)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_ylabel(f"nats per test image, minus {BASELINE}'s of the same seed")
+    ax.set_title(f"Difference to {BASELINE}, paired by seed (95% t interval)")
+    ax.legend()
 
 
 def objectives_over_training_figure(curves):

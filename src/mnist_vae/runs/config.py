@@ -138,6 +138,7 @@ SHORT_NAMES = {
     "train.batch_size": "b",
     "train.objective": "",  # the value alone: iwae
     "train.iwae_samples": "k",
+    "train.elbo_samples": "k",
     "train.kl_warmup_epochs": "kl",
 }
 
