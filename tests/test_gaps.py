@@ -133,6 +133,15 @@ def test_an_image_whose_elbo_exceeds_log_px_beyond_the_tolerance_is_flagged_and_
     assert summary["n_images"] == 16
 
 
+def test_each_gaps_summary_gives_its_median_beside_its_mean(gaps):
+    summary = gap_summary(gaps)
+    for column in ("approximation_gap", "amortization_gap"):
+        assert summary[column]["median"] == pytest.approx(gaps[column].median())
+        assert summary[column]["mean"] == pytest.approx(gaps[column].mean())
+    total = gaps["log_px"] - gaps["elbo_encoder"]
+    assert summary["total_gap"]["median"] == pytest.approx(total.median())
+
+
 def test_the_largest_gaps_come_first(gaps):
     total = (gaps["log_px"] - gaps["elbo_encoder"]).to_numpy()
     rows = largest_gaps(gaps, 3)

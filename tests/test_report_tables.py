@@ -4,6 +4,7 @@ import pandas as pd
 
 from mnist_vae.report.pages import (
     gaps_over_training_table,
+    gaps_table,
     headline_rows,
     percent,
     plus_minus,
@@ -131,3 +132,12 @@ def test_the_metrics_page_shows_both_gaps_at_every_snapshot_for_both_splits():
         over_training,
     )
     assert "The gaps over training" in page and "21.00 ± 0.50" in page
+
+
+def test_the_gap_table_gives_each_gaps_median_beside_its_mean():
+    stat = {"mean": 17.4, "sem": 2.2, "median": 4.0}
+    gaps = {name: stat for name in ("log_px", "elbo_optimal", "elbo_encoder", "approximation_gap")}
+    gaps |= {"amortization_gap": stat, "total_gap": stat, "flagged": {}}
+    table = gaps_table(gaps).set_index("quantity")
+    row = table.loc["amortization gap ELBO(q*) − ELBO(q_φ)"]
+    assert row["nats per image, mean ± s.e."] == "17.40 ± 2.20" and row["median"] == "4.00"

@@ -129,7 +129,8 @@ def html_page(title, sections, note=""):
 
 
 def gaps_table(gaps):
-    """The inference gap of gaps.json split into its two parts. -> DataFrame"""
+    """The inference gap of gaps.json split into its two parts, means and medians (a gap
+    from before medians were recorded has none). -> DataFrame"""
     rows = [
         ("log p(x), exact", gaps["log_px"]),
         ("ELBO(q*), the best Gaussian for each image", gaps["elbo_optimal"]),
@@ -139,10 +140,14 @@ def gaps_table(gaps):
         ("their sum log p(x) − ELBO(q_φ)", gaps.get("total_gap")),
     ]
     flagged = sum(flag["count"] for flag in gaps["flagged"].values())
+
+    def median(stat):
+        return "" if not stat or stat.get("median") is None else f"{stat['median']:.2f}"
+
     return pd.DataFrame(
-        [(name, plus_minus(stat)) for name, stat in rows]
-        + [("images flagged (a gap below −tolerance)", str(flagged))],
-        columns=["quantity", "nats per image, mean ± s.e."],
+        [(name, plus_minus(stat), median(stat)) for name, stat in rows]
+        + [("images flagged (a gap below −tolerance)", str(flagged), "")],
+        columns=["quantity", "nats per image, mean ± s.e.", "median"],
     )
 
 
