@@ -127,7 +127,8 @@ def objectives_figure(stats, paired=None):
             )
         ax.set_ylabel("nats per image")
         ax.set_title(f"The {gap} gap")
-        ax.legend()
+        if shown:
+            ax.legend()
     most = int(stats.xs("count", axis=1, level=1).max().max())
     for ax in fig.axes:
         ax.set_xticks(x, names, multialignment="center")
