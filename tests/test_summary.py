@@ -10,6 +10,7 @@ from mnist_vae.runs.summary import (
     distinguishing_settings,
     flatten,
     over_training_by_objective,
+    paired_by_image,
     paired_by_objective,
     summary_table,
     trained_on,
@@ -185,3 +186,28 @@ def test_a_paired_difference_interval_covers_its_mean_and_narrows_with_more_pair
         assert result["boot_low"] < result["mean"] < result["boot_high"]
     assert many["t_high"] - many["t_low"] < (few["t_high"] - few["t_low"]) / 5
     assert many["t_low"] < 1 < many["t_high"]
+
+
+def test_a_run_is_compared_with_its_seeds_elbo_run_image_by_image():
+    table = pd.DataFrame(
+        {
+            "run": ["e0", "e1", "k0", "k9"],
+            "trained_on": ["ELBO", "ELBO", "IWAE-5", "IWAE-5"],
+            "train.seed": [0, 1, 0, 9],
+        }
+    )
+    rng = np.random.default_rng(1)
+    elbo = rng.normal(-140, 5, size=400)
+    gain = 0.5 + rng.normal(0, 1, size=400)  # per-image differences, mean about 0.5
+    per_image = {
+        "e0": pd.DataFrame({"image": range(400), "log_px": elbo}),
+        # in another order, and one image more: paired by image, on the images both have
+        "k0": pd.DataFrame({"image": range(400, -1, -1), "log_px": [0.0, *(elbo + gain)[::-1]]}),
+    }
+    (row,) = paired_by_image(table, per_image).to_dict("records")
+    assert (row["run"], row["baseline"], row["log_px diff pairs"]) == ("k0", "e0", 400)
+    assert row["log_px diff mean"] == pytest.approx(gain.mean())
+    half = 1.96 * gain.std(ddof=1) / math.sqrt(400)
+    assert row["log_px diff boot_low"] == pytest.approx(gain.mean() - half, abs=0.03)
+    assert row["log_px diff boot_high"] == pytest.approx(gain.mean() + half, abs=0.03)
+    assert "iwae diff mean" not in row  # neither table has it

@@ -12,10 +12,11 @@ def summary(values):
     return {"mean": float(values.mean()), "sem": float(values.std(ddof=1) / math.sqrt(len(values)))}
 
 
-def paired_difference(values, baseline, confidence=0.95, resamples=9999, seed=0):
+def paired_difference(values, baseline, confidence=0.95, resamples=9999, seed=0, batch=None):
     """The mean of values − baseline over pairs (the same seed, or the same image), with a
     Student t interval and a percentile bootstrap interval over the pairs (seeded, so that
-    the same pairs give the same interval). With fewer than two pairs the intervals are NaN.
+    the same pairs give the same interval; `batch` resamples at a time bound the memory of
+    many pairs). With fewer than two pairs the intervals are NaN.
     values, baseline: (n,) -> {"mean", "t_low", "t_high", "boot_low", "boot_high", "pairs"}"""
     from scipy import stats  # here, not where the workflow parses: scipy is slow to import
 
@@ -31,6 +32,7 @@ def paired_difference(values, baseline, confidence=0.95, resamples=9999, seed=0)
         confidence_level=confidence,
         n_resamples=resamples,
         method="percentile",
+        batch=batch,
         rng=np.random.default_rng(seed),
     ).confidence_interval
     return result | {

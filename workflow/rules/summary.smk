@@ -41,6 +41,7 @@ rule summary:
             category="Summary",
             labels={"content": "the gaps over training, per objective"},
         ),
+        objectives_per_image="results/summary/objectives_per_image.csv",
     log:
         "logs/summary.log",
     benchmark:

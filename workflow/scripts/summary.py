@@ -15,6 +15,7 @@ from mnist_vae.runs.summary import (
     by_latent_dimension,
     by_objective,
     over_training_by_objective,
+    paired_by_image,
     paired_by_objective,
     summary_table,
 )
@@ -43,6 +44,7 @@ with rule_logging(snakemake.log[0]):
         }
         for i, (name, settings) in enumerate(params.settings.items())
     }
+    per_image = {name: read_csv(inputs.per_image[i], ["image"]) for i, name in enumerate(runs)}
     table = summary_table(runs)
     write_csv(snakemake.output.table, table, index=False)
     settings = list(next(iter(params.settings.values())))
@@ -55,5 +57,6 @@ with rule_logging(snakemake.log[0]):
     flat = compared.set_axis([f"{m} {s}" for m, s in compared.columns], axis=1)
     write_csv(snakemake.output.objectives_table, flat.reset_index(), index=False)
     save(objectives_figure(objectives, paired), snakemake.output.objectives)
+    write_csv(snakemake.output.objectives_per_image, paired_by_image(table, per_image), index=False)
     curves = over_training_by_objective(table, over_training)
     save(objectives_over_training_figure(curves), snakemake.output.objectives_over_training)

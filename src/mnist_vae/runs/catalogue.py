@@ -125,7 +125,7 @@ RULES = (
         outputs=run_files(metrics="metrics.json", per_image="test_per_image.csv"),
         settings={"evaluate": EvaluateSettings},
         products=("metrics", "per_image"),
-        summarised={"metrics": "metrics"},
+        summarised={"metrics": "metrics", "per_image": "per_image"},
         metrics={"metrics": ""},
     ),
     Rule(
@@ -238,6 +238,7 @@ RULES = (
             "objectives_table": "results/summary/objectives.csv",
             "objectives": "results/summary/objectives.png",
             "objectives_over_training": "results/summary/objectives_over_training.png",
+            "objectives_per_image": "results/summary/objectives_per_image.csv",
         },
     ),
     # Written last, from every product (so not one itself): a run whose provenance.json

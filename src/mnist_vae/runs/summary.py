@@ -159,6 +159,41 @@ def paired_by_objective(table, metrics=OBJECTIVE_METRICS, baseline=BASELINE):
     return pd.DataFrame.from_dict(rows, orient="index").reindex(index=order, columns=columns)
 
 
+# The per-image quantities compared image by image, where a run's test_per_image.csv has them.
+PER_IMAGE = ("log_px", "iwae", "elbo")
+
+
+def paired_by_image(table, per_image, baseline=BASELINE, resamples=1999):
+    """Each run's difference to the baseline run of its seed (the first, where several
+    share it), image by image over the test images both evaluated: the mean difference per
+    image with its percentile bootstrap interval over images
+    (mnist_vae.stats.paired_difference), for each of PER_IMAGE both tables have. How
+    precisely the test images pin a difference down, seed by seed.
+    table: summary_table's; per_image: {run: its test_per_image table}
+    -> DataFrame, a row per run that has a baseline run of its seed"""
+    baselines = table[table["trained_on"] == baseline].drop_duplicates("train.seed")
+    baseline_of_seed = dict(zip(baselines["train.seed"], baselines["run"], strict=True))
+    rows = []
+    for run in table[table["trained_on"] != baseline].to_dict("records"):
+        name, other = run["run"], baseline_of_seed.get(run["train.seed"])
+        if other is None or name not in per_image or other not in per_image:
+            continue
+        ours, theirs = (per_image[each].set_index("image") for each in (name, other))
+        images = ours.index.intersection(theirs.index)
+        row = {"run": name, "trained_on": run["trained_on"], "baseline": other}
+        for quantity in PER_IMAGE:
+            if quantity in ours and quantity in theirs:
+                difference = paired_difference(
+                    ours.loc[images, quantity],
+                    theirs.loc[images, quantity],
+                    resamples=resamples,
+                    batch=200,  # 200 resamples of 10,000 images at a time: 16 MB
+                )
+                row |= {f"{quantity} diff {key}": value for key, value in difference.items()}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def over_training_by_objective(table, over_training):
     """The gaps over training of the runs trained on each bound, averaged over their seeds
     at each snapshot and split. table: summary_table's; over_training: {run: its
