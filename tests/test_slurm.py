@@ -164,11 +164,7 @@ def test_training_killed_at_its_time_limit_resumes_on_the_retry(cluster, tmp_pat
 
 
 # The rules whose settings class has a `device`: they run torch on the device it names.
-DEVICE_RULES = {
-    rule.name
-    for rule in catalogue.RULES
-    if any("device" in cls.__dataclass_fields__ for cls in rule.settings.values())
-}
+DEVICE_RULES = {rule.name for rule in catalogue.RULES if rule.device_sections()}
 
 
 def resource_asked(dry_run, resource):

@@ -14,21 +14,24 @@ import torch
 
 from mnist_vae.densities import log_q
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo
-from mnist_vae.inference.quadrature import latent_grid, log_joint_on_grid, log_marginal_quadrature
-from mnist_vae.inference.sigmoid_form import SigmoidDecoder
+from mnist_vae.inference.quadrature import (
+    image_constant,
+    latent_grid,
+    log_joint_on_grid,
+    log_marginal_quadrature,
+)
 from mnist_vae.settings import ImportanceSettings
 
 
 @torch.no_grad()
-def divergences_on_grid(x, vae, limit, points, block_size=100):
-    """log p(x), KL(p ‖ q) and the posterior's mass on the grid, per image, q the encoder's.
-    x: (N, 784) -> dict of (N,) float64 tensors"""
-    decoder = vae.decoder
+def divergences_on_grid(x, decoder, mu, log_sigma, limit, points, block_size=100):
+    """log p(x), KL(p ‖ q) and the posterior's mass on the grid, per image, for
+    q = N(mu, diag σ²). x: (N, 784), mu, log_sigma: (N, Dz) -> dict of (N,) float64 tensors"""
     log_px, _ = log_marginal_quadrature(x, decoder, limit, points, block_size, half_grid=False)
     grid, log_cell_area = latent_grid(limit, points)
     grid = grid.to(x.device)
-    mu, log_sigma = (t.double() for t in vae.encoder(x))
-    offset = (x.float() @ SigmoidDecoder.of(decoder).output_bias).double()
+    mu, log_sigma = mu.double(), log_sigma.double()
+    offset = image_constant(x, decoder).double()
     kl_p_q = torch.zeros(len(x), dtype=torch.float64, device=x.device)
     mass = torch.zeros_like(kl_p_q)
     for first, block, log_joint in log_joint_on_grid(x, decoder, grid, block_size=block_size):
@@ -47,8 +50,8 @@ def importance_diagnostics(vae, x, measured_iwae, settings: ImportanceSettings):
     IWAE-k (log p(x) − measured_iwae, evaluate's).
     x: (N, 784), measured_iwae: (N,) -> DataFrame, a row per image"""
     grid = settings.quadrature
-    values = divergences_on_grid(x, vae, grid.limit, grid.points)
     mu, log_sigma = vae.encoder(x)
+    values = divergences_on_grid(x, vae.decoder, mu, log_sigma, grid.limit, grid.points)
     elbo = gauss_hermite_elbo(x, vae.decoder, mu, log_sigma, settings.hermite_points)
     table = pd.DataFrame({key: value.cpu().numpy() for key, value in values.items()})
     table["kl_q_p"] = (values["log_px"] - elbo).cpu().numpy()

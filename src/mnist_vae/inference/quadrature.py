@@ -33,6 +33,12 @@ def every_other_node(points, step=2):
     return (kept[:, None] & kept[None, :]).flatten()
 
 
+def image_constant(x, decoder, pixels=ALL_PIXELS):
+    """x[pixels] · d, the term of log p(z, x[pixels]) that is the same at every node, which
+    log_joint_on_grid leaves for its caller to add once. x: (N, 784) -> (N,)"""
+    return x.float()[:, pixels] @ SigmoidDecoder.of(decoder, pixels).output_bias
+
+
 @torch.no_grad()
 def log_joint_on_grid(x, decoder, grid, pixels=ALL_PIXELS, block_size=100, grid_chunk=4096):
     """log p(z_g, x[pixels]) − x[pixels] · d for every image and grid node (the image's
@@ -87,7 +93,7 @@ def _scan_grid(x, decoder, limit, points, half_grid, keep_every, block_size, gri
         exps = exp_without_underflow_(log_joint.sub_(new_shift[:, None]))
         sums[block] += (exps @ masks[nodes]).double()
         shift[block] = new_shift
-    offset = x.float()[:, pixels] @ SigmoidDecoder.of(decoder, pixels).output_bias  # x · d
+    offset = image_constant(x, decoder, pixels)
     log_px = sums.log() + (shift + offset).double()[:, None] + log_cell_area
     fine, half = log_px.unbind(1)
     half = half + math.log(4) if half_grid else torch.full_like(half, math.nan)
@@ -151,7 +157,7 @@ def posterior_predictive(
     grid, log_cell_area = latent_grid(limit, points)
     grid = grid.to(x.device)
     predicting = SigmoidDecoder.of(decoder, predicted)
-    offset = x.float()[:, observed] @ SigmoidDecoder.of(decoder, observed).output_bias
+    offset = image_constant(x, decoder, observed)
     # decoded as log_marginal_quadrature decodes it, so the weights below sum to one
     shift = (offset.double() + log_cell_area - log_p_observed)[:, None]
     n_predicted = predicting.output_bias.shape[0]

@@ -78,6 +78,14 @@ class Rule:
         """The path of one output under its run's folder."""
         return self.outputs[output].removeprefix(RUN)
 
+    def device_sections(self):
+        """The sections whose settings name the device its code runs torch on."""
+        return [
+            section
+            for section, cls in self.settings.items()
+            if "device" in cls.__dataclass_fields__
+        ]
+
     def per_run(self):
         return all(path.startswith(RUN) for path in self.outputs.values())
 
@@ -304,14 +312,7 @@ def run_outputs(run, latent_dim):
 
 def device_sections():
     """The config sections whose rules run torch on a device of their choosing."""
-    return tuple(
-        dict.fromkeys(
-            section
-            for rule in RULES
-            for section, cls in rule.settings.items()
-            if "device" in cls.__dataclass_fields__
-        )
-    )
+    return tuple(dict.fromkeys(section for rule in RULES for section in rule.device_sections()))
 
 
 def summarised_files(run, latent_dim):
