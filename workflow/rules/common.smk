@@ -219,7 +219,7 @@ def report_headline():
     if len(runs) < len(RUNS):
         unfinished = ", ".join(run for run in RUNS if run not in runs)
         logger.warning(f"The report leaves out the runs not finished: {unfinished}")
-    metrics = {run: read_json(f"results/{run}/metrics.json") for run in runs}
+    metrics = {run: read_json(catalogue.rule("evaluate").file("metrics", run)) for run in runs}
     return headline_rows(metrics, {run: latent_dim(RUNS[run]) for run in runs})
 
 
