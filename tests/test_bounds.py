@@ -7,6 +7,7 @@ from helpers import in_float64
 from mnist_vae.densities import log_likelihood, log_prior, log_q
 from mnist_vae.inference.bounds import (
     elbo,
+    iwae_of_groups,
     log_likelihood_of_draws,
     log_prior_minus_log_q,
     sample_diag_gaussian,
@@ -111,3 +112,23 @@ def test_prior_sampling_with_a_constant_decoder_gives_its_likelihood():
     log_px = log_marginal_prior_sampling(torch.ones(3, 784), decoder, 50, 2, generator())
     expected = torch.full((3,), -784 * math.log(2), dtype=torch.float64)
     torch.testing.assert_close(log_px, expected, rtol=1e-6, atol=0)  # float32 sum of 784 terms
+
+
+def test_iwae_of_groups_averages_the_bound_over_disjoint_groups_of_k_draws():
+    # two images, 5 draws: groups of 2 use draws (0, 1) and (2, 3), the fifth left out
+    log_weights = torch.log(torch.tensor([[1.0, 3.0, 2.0, 2.0, 100.0], [4.0, 4.0, 4.0, 4.0, 4.0]]))
+    expected = torch.tensor(
+        [(math.log(2.0) + math.log(2.0)) / 2, math.log(4.0)], dtype=torch.float64
+    )
+    torch.testing.assert_close(iwae_of_groups(log_weights, 2), expected)
+
+
+def test_iwae_of_groups_of_every_draw_is_the_bound_on_all_of_them():
+    log_weights = torch.randn(3, 12, generator=generator())
+    whole = torch.logsumexp(log_weights.double(), 1) - math.log(12)
+    torch.testing.assert_close(iwae_of_groups(log_weights, 12), whole)
+
+
+def test_iwae_of_groups_refuses_more_draws_than_there_are():
+    with pytest.raises(ValueError, match="IWAE-8 needs k draws; there are 5"):
+        iwae_of_groups(torch.zeros(1, 5), 8)

@@ -42,7 +42,7 @@ def test_a_run_and_a_sweep_may_set_exactly_the_sections_its_rules_read():
 
 
 def test_the_sections_with_a_device_are_those_whose_rules_run_torch_on_one():
-    assert catalogue.device_sections() == ("train", "evaluate", "inpainting", "gaps", "importance")
+    assert catalogue.device_sections() == ("train", "evaluate", "importance", "inpainting", "gaps")
 
 
 def test_a_metric_file_is_under_a_run_and_json():
@@ -51,7 +51,7 @@ def test_a_metric_file_is_under_a_run_and_json():
 
 
 def test_a_rule_left_out_of_a_dimension_leaves_its_files_stale():
-    assert catalogue.gated_files(5) == ["samples/manifold.png", "gaps", "importance"]
+    assert catalogue.gated_files(5) == ["importance", "samples/manifold.png", "gaps"]
     assert set(catalogue.gated_files(1)) == {
         "samples/manifold.png",
         "gaps",

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.usefixtures("each_backend")
 SETTINGS = EvaluateSettings(
     elbo_samples=5,
     iwae_samples=200,
+    iwae_smaller_samples=(1, 10, 100, 300),
     batch_size=10,
     chunk_size=64,
     quadrature=QuadratureGrid(points=61),
@@ -88,6 +89,17 @@ def test_fast_bounds_equal_the_densities_on_the_same_draws(trained_vae, test_ima
     for name, reference in (("reconstruction", reconstruction), ("kl", kl), ("iwae", iwae)):
         np.testing.assert_allclose(values[name], reference.numpy(), rtol=1e-5, atol=2e-3)
     np.testing.assert_allclose(values["elbo"], (reconstruction - kl).numpy(), rtol=1e-5, atol=2e-3)
+    for k in (1, 10, 100):
+        groups = weights.reshape(SETTINGS.iwae_samples // k, k, -1)
+        mean_over_groups = (torch.logsumexp(groups, 1) - math.log(k)).mean(0)
+        np.testing.assert_allclose(values[f"iwae_k{k}"], mean_over_groups.numpy(), atol=2e-3)
+
+
+def test_the_smaller_bounds_are_those_below_k_and_rise_towards_it(trained_vae, test_images):
+    values = bounds_per_image(trained_vae, test_images, range(100), SETTINGS, EVALUATE_TEST)
+    assert not any(name.startswith("iwae_k") and name[6:] in ("200", "300") for name in values)
+    means = [values[f"iwae_k{k}"].mean() for k in (1, 10, 100)] + [values["iwae"].mean()]
+    assert means == sorted(means)
 
 
 def test_no_images_give_no_rows(trained_vae, test_images):

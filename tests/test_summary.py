@@ -42,7 +42,9 @@ def run(latent_dim, seed, elbo, gaps=None, objective="ELBO", over_training=None)
         "gaps": gaps,
         "metrics": {"test": {"elbo": {"mean": elbo, "sem": 0.5}}},
         "inpainting": {"svi": {"pixel_accuracy": {"mean": 0.9}}},
-        "history": pd.DataFrame({"seconds": [1.0, 2.0], "train_elbo": [-200.0, -150.0]}),
+        "history": pd.DataFrame(
+            {"epoch": [1, 2], "seconds": [1.0, 2.0], "train_elbo": [-200.0, -150.0]}
+        ),
     }
 
 
@@ -81,6 +83,13 @@ def test_a_run_is_named_by_the_bound_it_was_trained_on():
     assert trained_on({"objective": "elbo", "kl_warmup_epochs": 10}) == "ELBO, KL warm-up 10 epochs"
     assert trained_on({"objective": "elbo", "elbo_samples": 5}) == "ELBO, 5 draws"
     assert trained_on({"seed": 0}) == "ELBO"  # a run from before the objectives were settings
+
+
+def test_a_run_trained_longer_than_the_assignment_is_named_with_its_epochs():
+    assert trained_on({"objective": "elbo", "epochs": 100}) == "ELBO"
+    assert trained_on({"objective": "iwae", "iwae_samples": 5, "epochs": 1000}) == (
+        "IWAE-5, 1000 epochs"
+    )
 
 
 def test_runs_trained_on_one_bound_are_summarised_over_their_seeds_with_both_gap_splits():
@@ -211,3 +220,30 @@ def test_a_run_is_compared_with_its_seeds_elbo_run_image_by_image():
     assert row["log_px diff boot_low"] == pytest.approx(gain.mean() - half, abs=0.03)
     assert row["log_px diff boot_high"] == pytest.approx(gain.mean() + half, abs=0.03)
     assert "iwae diff mean" not in row  # neither table has it
+
+
+def test_runs_are_compared_with_the_elbo_trained_for_as_many_epochs():
+    table = seeds_table(
+        [("ELBO", 0, -140.0), ("ELBO, 1000 epochs", 0, -125.0)]
+        + [("IWAE-5", 0, -139.0), ("IWAE-5, 1000 epochs", 0, -121.0)]
+    )
+    paired = paired_by_objective(table)["test.log_px_quadrature.mean"]["diff mean"]
+    assert paired.loc["IWAE-5"] == 1.0 and paired.loc["IWAE-5, 1000 epochs"] == 4.0
+    assert list(paired.index) == ["ELBO", "IWAE-5", "ELBO, 1000 epochs", "IWAE-5, 1000 epochs"]
+
+
+def test_a_longer_run_is_compared_with_its_seeds_elbo_run_of_as_many_epochs_image_by_image():
+    table = pd.DataFrame(
+        {
+            "run": ["e0", "long-e0", "long-k0"],
+            "trained_on": ["ELBO", "ELBO, 1000 epochs", "IWAE-5, 1000 epochs"],
+            "train.seed": [0, 0, 0],
+        }
+    )
+    per_image = {
+        "e0": pd.DataFrame({"image": range(3), "log_px": [-140.0, -130.0, -150.0]}),
+        "long-e0": pd.DataFrame({"image": range(3), "log_px": [-120.0, -110.0, -130.0]}),
+        "long-k0": pd.DataFrame({"image": range(3), "log_px": [-119.0, -109.0, -129.0]}),
+    }
+    (row,) = paired_by_image(table, per_image).to_dict("records")
+    assert (row["run"], row["baseline"], row["log_px diff mean"]) == ("long-k0", "long-e0", 1.0)

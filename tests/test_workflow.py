@@ -546,7 +546,7 @@ def test_a_one_dimensional_latent_space_skips_the_plane_figures_and_says_why(fre
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert planned["train"] == "2"  # tiny and line
     assert planned["latent_scatter"] == planned["inpainting_contours"] == "1"  # tiny only
-    assert "Dz = 1 (line): no manifold" in result.stdout
+    assert "Dz = 1 (line): no importance-sampling diagnostics, no manifold" in result.stdout
     assert "no latent scatter, no inpainting contours (they draw a plane" in result.stdout
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_vae.inference.bounds import log_mean_exp, log_weights_from_draws
+from mnist_vae.inference.bounds import iwae_of_groups, log_mean_exp, log_weights_from_draws
 from mnist_vae.inference.quadrature import log_marginal_quadrature
 from mnist_vae.inference.streams import EVALUATE_TEST, EVALUATE_TRAIN, image_normals
 from mnist_vae.progress import progress
@@ -33,11 +33,13 @@ def _blocks(images, block_size):
 @torch.no_grad()
 def bounds_per_image(vae, x, images, settings, purpose, iwae=True):
     """ELBO (with its reconstruction and KL parts) from settings.elbo_samples draws and,
-    when `iwae`, the IWAE-k bound from k = settings.iwae_samples more, for the images
-    `images` (a range of indices into x), each from its own stream (seed, purpose, index).
-    x: (N, 784) -> dict of (len(images),) arrays"""
+    when `iwae`, the IWAE-k bound from k = settings.iwae_samples more and the smaller
+    bounds from the same draws (iwae_k1, iwae_k10, ...: settings.smaller_k()), for the
+    images `images` (a range of indices into x), each from its own stream (seed, purpose,
+    index). x: (N, 784) -> dict of (len(images),) arrays"""
     n_draws = settings.elbo_samples + (settings.iwae_samples if iwae else 0)
-    parts = {"elbo": [], "reconstruction": [], "kl": [], "iwae": []}
+    smaller = {f"iwae_k{k}": k for k in settings.smaller_k()} if iwae else {}
+    parts = {"elbo": [], "reconstruction": [], "kl": [], "iwae": [], **{c: [] for c in smaller}}
     blocks = _blocks(images, settings.batch_size)
     bar = progress(blocks, desc=f"IWAE-{settings.iwae_samples}" if iwae else "ELBO", unit="block")
     for done, block in enumerate(bar, 1):
@@ -53,9 +55,10 @@ def bounds_per_image(vae, x, images, settings, purpose, iwae=True):
         parts["elbo"].append(reconstruction - kl)
         if iwae:
             iwae_draws = slice(settings.elbo_samples, None)
-            parts["iwae"].append(
-                log_mean_exp(log_lik[:, iwae_draws] + prior_minus_q[:, iwae_draws])
-            )
+            log_weights = log_lik[:, iwae_draws] + prior_minus_q[:, iwae_draws]
+            parts["iwae"].append(log_mean_exp(log_weights))
+            for column, k in smaller.items():
+                parts[column].append(iwae_of_groups(log_weights, k))
             if done % max(1, len(blocks) // 10) == 0 or done == len(blocks):
                 log.info(
                     "IWAE-%d: %d/%d images",
@@ -68,6 +71,19 @@ def bounds_per_image(vae, x, images, settings, purpose, iwae=True):
         for name, values in parts.items()
         if iwae or name != "iwae"
     }
+
+
+def iwae_by_k(per_image, settings: EvaluateSettings):
+    """The smaller IWAE-k's means and, where log p(x) is known, their gaps to it (mean and
+    median: the per-image gaps are heavy-tailed). -> {str(k): dict}"""
+    by_k = {}
+    for k in settings.smaller_k():
+        values = per_image[f"iwae_k{k}"]
+        by_k[str(k)] = summary(values)
+        if "log_px" in per_image:
+            gap = per_image["log_px"] - values
+            by_k[str(k)]["gap_log_px"] = {**summary(gap), "median": float(gap.median())}
+    return by_k
 
 
 def evaluate_images(vae, x_test, images, settings: EvaluateSettings):
@@ -110,6 +126,7 @@ def test_metrics(per_image, train_elbo_values, settings: EvaluateSettings):
             "kl": summary(per_image["kl"]),
             "elbo_samples_per_image": settings.elbo_samples,
             "iwae": {**summary(per_image["iwae"]), "k": settings.iwae_samples},
+            "iwae_by_k": iwae_by_k(per_image, settings),
             "log_px_quadrature": None,
         },
         "train": {"n_images": len(train_elbo_values), "elbo": summary(train_elbo_values)},

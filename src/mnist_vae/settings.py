@@ -176,9 +176,15 @@ class EvaluateSettings(FromConfig):
     device: Device = "auto"
     elbo_samples: int = 10
     iwae_samples: int = 5000
+    # smaller k whose IWAE-k is estimated from the same draws, in disjoint groups
+    iwae_smaller_samples: tuple[int, ...] = (1, 10, 100, 1000)
     batch_size: int = 100
     chunk_size: int = 1000
     quadrature: QuadratureGrid = QuadratureGrid()
+
+    def smaller_k(self):
+        """The k of iwae_smaller_samples below iwae_samples, ascending."""
+        return sorted(k for k in self.iwae_smaller_samples if k < self.iwae_samples)
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,11 @@ def data_file(run, settings):
     return catalogue.rule("binarize").outputs["data"].format(data_set=data_key(settings["data"]))
 
 
+def importance_summary(run, settings):
+    """[the run's importance diagnostics] where it has them (Dz = 2), else []."""
+    return catalogue.output_if_applies("importance", "summary", run, latent_dim(settings))
+
+
 def settings_of(rule):
     """A params function: exactly the settings `rule` reads of a run's (or, for the data
     rules, a data set's) settings, as mnist_vae.runs.catalogue records them."""

@@ -30,6 +30,7 @@ rule evaluate:
         checked="results/{run}/evaluate/shards/checked.json",
         model=rules.train.output.model,
         data=per_run(data_file),
+        importance=per_run(importance_summary),
     output:
         metrics="results/{run}/metrics.json",
         per_image=report(

@@ -2,7 +2,8 @@ rule importance:
     input:
         model=rules.train.output.model,
         data=per_run(data_file),
-        per_image=rules.evaluate.output.per_image,
+        shards=shards_of("evaluate"),
+        checked="results/{run}/evaluate/shards/checked.json",
     output:
         summary="results/{run}/importance/importance.json",
         per_image="results/{run}/importance/importance_per_image.csv",

@@ -8,7 +8,7 @@ from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
 from mnist_vae.pipeline.shards import concatenated
 from mnist_vae.settings import EvaluateSettings
-from mnist_vae.storage.files import write_json
+from mnist_vae.storage.files import read_json, write_json
 from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
@@ -20,6 +20,8 @@ with rule_logging(snakemake.log[0]):
     per_image = concatenated(snakemake.input.shards, "image")
     train_values = train_elbo(vae, torch.from_numpy(data["x_train"]).float().to(device), settings)
     metrics, per_image = test_metrics(per_image, train_values, settings)
+    for path in snakemake.input.importance:  # a Dz = 2 run's one file, else none
+        metrics["test"]["importance"] = read_json(path)
     per_image.insert(1, "label", data["y_test"][per_image["image"].to_numpy(int)])
     write_json(snakemake.output.metrics, metrics)
     write_csv(snakemake.output.per_image, per_image, index=False)

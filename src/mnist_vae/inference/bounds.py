@@ -77,3 +77,14 @@ def log_weights_from_draws(x, vae, eps, chunk_size=1000):
 def log_mean_exp(log_weights):
     """log (1/S) Σ_s exp(w_s) in float64. (B, S) -> (B,)"""
     return torch.logsumexp(log_weights.double(), 1) - math.log(log_weights.shape[1])
+
+
+def iwae_of_groups(log_weights, k):
+    """IWAE-k from S ≥ k draws: the mean of the bound over the ⌊S / k⌋ disjoint groups of
+    k draws (the rest left out), an unbiased estimate of E[IWAE-k] whose variance is a
+    group's divided by their number. (B, S) -> (B,) float64"""
+    groups = log_weights.shape[1] // k
+    if groups == 0:
+        raise ValueError(f"IWAE-{k} needs k draws; there are {log_weights.shape[1]}")
+    grouped = log_weights[:, : groups * k].double().reshape(len(log_weights) * groups, k)
+    return log_mean_exp(grouped).reshape(len(log_weights), groups).mean(1)

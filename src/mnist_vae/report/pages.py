@@ -6,6 +6,8 @@ import html
 
 import pandas as pd
 
+from mnist_vae.convergence import STOPPED_RISE, WINDOW, convergence
+
 STYLE = """
 body { font-family: sans-serif; margin: 1em; color: #222; }
 h2 { font-size: 1.1em; margin: 1.2em 0 0.4em; }
@@ -38,6 +40,7 @@ def test_metrics_table(metrics):
         ("ELBO", test["elbo"]),
         ("  reconstruction E_q log p(x|z)", test["reconstruction"]),
         ("  KL(q(z|x) ‖ p(z))", test["kl"]),
+        *((f"IWAE bound, k = {k}", stat) for k, stat in test.get("iwae_by_k", {}).items()),
         (f"IWAE bound, k = {test['iwae']['k']}", test["iwae"]),
     ]
     if test.get("log_px_quadrature"):
@@ -107,6 +110,15 @@ def training_table(history):
     ]
     if "heldout_log_px" in history and pd.notna(last.get("heldout_log_px")):
         rows.append(("held-out exact log p(x), last epoch", f"{last['heldout_log_px']:.2f}"))
+    state = convergence(history)
+    if state["stopped_rising"] is not None:
+        verdict = "stopped" if state["stopped_rising"] else "still rising"
+        rows.append(
+            (
+                f"its rise over the last {WINDOW} epochs ({verdict} below {STOPPED_RISE:g})",
+                f"{state['rise_per_100_epochs']:.2f} nats per 100 epochs",
+            )
+        )
     return pd.DataFrame(rows, columns=["", "value"])
 
 
@@ -165,6 +177,33 @@ def gaps_over_training_table(table):
     return pd.DataFrame(columns)
 
 
+def importance_table(importance):
+    """The encoder's q as an importance-sampling proposal against the exact posterior:
+    the divergences, then the gap of IWAE-k at each k beside what explains it.
+    importance: metrics.json's test.importance -> DataFrame"""
+
+    def median_and_mean(stat):
+        return f"{stat['median']:.2f}", f"{stat['mean']:.2f}"
+
+    finite = importance["chi2"]["finite_images"]
+    rows = [
+        ("KL(q ‖ p(z|x)), what the ELBO loses", *median_and_mean(importance["kl_q_p"])),
+        ("KL(p(z|x) ‖ q), the mass q misses", *median_and_mean(importance["kl_p_q"])),
+        ("images whose χ²(p ‖ q) is finite (σ of q above 1/√2)", str(finite), ""),
+    ]
+    for k, gap in importance["iwae_gap"].items():
+        above = gap["kl_p_q_above_log_k"]
+        rows.append(
+            (
+                f"log p(x) − IWAE-{k}; where KL(p ‖ q) > log {k}: "
+                f"{100 * above['share_of_images']:.1f} % of images, "
+                f"{100 * above['share_of_gap']:.0f} % of the gap",
+                *median_and_mean(gap),
+            )
+        )
+    return pd.DataFrame(rows, columns=["quantity", "median (nats)", "mean (nats)"])
+
+
 def inpainting_title(inpainting):
     """The inpainting section's heading, saying how many fits diverged, if any."""
     title = f"Inpainting the bottom half ({inpainting['n_digits']} test digits)"
@@ -193,6 +232,14 @@ def run_metrics_page(run, metrics, inpainting, history, gaps=None, over_training
                 )
             }
             if over_training is not None
+            else {}
+        ),
+        **(
+            {
+                f"The encoder's q as an importance sampler ({test['importance']['n_images']} "
+                "test images)": importance_table(test["importance"])
+            }
+            if "importance" in test
             else {}
         ),
         inpainting_title(inpainting): inpainting_table(inpainting),

@@ -129,6 +129,17 @@ RULES = (
     ),
     Rule("check_shards", outputs=run_files(checked="{stage}/shards/checked.json")),
     Rule(
+        "importance",
+        outputs=run_files(
+            summary="importance/importance.json",
+            per_image="importance/importance_per_image.csv",
+        ),
+        settings={"importance": ImportanceSettings, "evaluate": EvaluateSettings},
+        products=("summary",),
+        needs=DZ_2,
+        leaves_out="no importance-sampling diagnostics",
+    ),
+    Rule(
         "evaluate",
         outputs=run_files(metrics="metrics.json", per_image="test_per_image.csv"),
         settings={"evaluate": EvaluateSettings},
@@ -218,18 +229,6 @@ RULES = (
         products=("table",),
         needs=DZ_2,
         summarised={"over_training": "table"},
-    ),
-    Rule(
-        "importance",
-        outputs=run_files(
-            summary="importance/importance.json",
-            per_image="importance/importance_per_image.csv",
-        ),
-        settings={"importance": ImportanceSettings},
-        products=("summary",),
-        needs=DZ_2,
-        leaves_out="no importance-sampling diagnostics",
-        metrics={"summary": "importance."},
     ),
     Rule(
         "metrics_page",
@@ -342,6 +341,13 @@ def metrics_files():
     return {
         rule.in_run(output): prefix for rule in RULES for output, prefix in rule.metrics.items()
     }
+
+
+def output_if_applies(name, output, run, latent_dim):
+    """[the path of one output of rule `name` for the run] if its latent dimension has the
+    rule, else []: an input that only some runs have."""
+    rule_ = rule(name)
+    return [rule_.file(output, run)] if applies(rule_, latent_dim) else []
 
 
 def run_file(name, output):

@@ -5,10 +5,14 @@ import re
 
 import pandas as pd
 
+from mnist_vae.convergence import convergence
 from mnist_vae.stats import paired_difference
 
 # Always shown, even when all runs agree: what a reader looks for first.
 KEY_SETTINGS = ("model.latent_dim", "train.seed", "train.epochs")
+# The assignment's epochs: runs trained for as long are compared under the bound's name
+# alone, others under it and their epochs.
+ASSIGNMENT_EPOCHS = 100
 
 
 def flatten(tree, prefix=""):
@@ -39,7 +43,12 @@ def distinguishing_settings(settings_by_run):
 def trained_on(train):
     """The bound a run was trained on, as the comparison across objectives names it, from
     its train settings (those of a run from before the objectives were settings lack them:
-    the ELBO). -> e.g. ELBO, ELBO, KL warm-up 10 epochs, ELBO, 5 draws, IWAE-5"""
+    the ELBO), and its epochs where they are not the assignment's.
+    -> e.g. ELBO, ELBO, KL warm-up 10 epochs, ELBO, 5 draws, IWAE-5, IWAE-5, 1000 epochs"""
+    return bound_name(train) + epochs_suffix(train.get("epochs", ASSIGNMENT_EPOCHS))
+
+
+def bound_name(train):
     if train.get("objective", "elbo") == "iwae":
         return f"IWAE-{train.get('iwae_samples', 5)}"
     draws = train.get("elbo_samples", 1)
@@ -50,20 +59,37 @@ def trained_on(train):
     return f"ELBO, KL warm-up {warmup} {epochs}" if warmup else "ELBO"
 
 
+def epochs_suffix(epochs):
+    return "" if epochs == ASSIGNMENT_EPOCHS else f", {epochs} epochs"
+
+
+def epochs_of(trained_on):
+    """The epochs a trained_on name says, ASSIGNMENT_EPOCHS where it says none."""
+    found = re.search(r", (\d+) epochs$", trained_on)
+    return int(found.group(1)) if found else ASSIGNMENT_EPOCHS
+
+
+def baseline_of(trained_on):
+    """The run every other is compared with: BASELINE, trained for as many epochs."""
+    return BASELINE + epochs_suffix(epochs_of(trained_on))
+
+
 def bound_order(trained_on):
-    """A sort key for trained_on's names: the ELBO, its warm-ups by their length in epochs,
-    the k-sample ELBOs by k, then IWAE-k by k (numbers compared as numbers: 2 before 10)."""
-    number = re.search(r"\d+", trained_on)
+    """A sort key for trained_on's names: by epochs trained, then the ELBO, its warm-ups by
+    their length in epochs, the k-sample ELBOs by k, then IWAE-k by k (numbers compared as
+    numbers: 2 before 10)."""
+    bound = trained_on.removesuffix(epochs_suffix(epochs_of(trained_on)))
+    number = re.search(r"\d+", bound)
     family = (
         3
-        if trained_on.startswith("IWAE-")
+        if bound.startswith("IWAE-")
         else 2
-        if trained_on.endswith(" draws")
+        if bound.endswith(" draws")
         else 1
-        if "warm-up" in trained_on
+        if "warm-up" in bound
         else 0
     )
-    return (family, int(number.group()) if number else 0, trained_on)
+    return (epochs_of(trained_on), family, int(number.group()) if number else 0, bound)
 
 
 def last_snapshot_gaps(over_training):
@@ -99,6 +125,7 @@ def summary_table(runs):
                 **(last_snapshot_gaps(over_training) if over_training is not None else {}),
                 "train.seconds": float(history["seconds"].sum()),
                 "train.final_train_elbo": float(history["train_elbo"].iloc[-1]),
+                **flatten(convergence(history), "convergence."),
             }
         )
     return pd.DataFrame(rows)
@@ -113,6 +140,7 @@ OBJECTIVE_METRICS = (
     "gaps.amortization_gap.mean",
     "gaps_train.approximation_gap",
     "gaps_train.amortization_gap",
+    "convergence.rise_per_100_epochs",
     "train.seconds",
 )
 
@@ -126,23 +154,23 @@ def by_objective(table, metrics=OBJECTIVE_METRICS):
 
 
 # The objective every other is compared with, seed by seed (the same seed, the same
-# initial weights and minibatch order).
+# initial weights and minibatch order), among runs trained for as many epochs.
 BASELINE = "ELBO"
 PAIRED_STATISTICS = ("mean", "t_low", "t_high", "boot_low", "boot_high", "pairs")
 
 
-def paired_by_objective(table, metrics=OBJECTIVE_METRICS, baseline=BASELINE):
-    """Each objective's difference to `baseline` in every metric, over the seeds both were
-    trained with (runs of one objective and seed averaged): its mean and 95% t and
-    bootstrap intervals (mnist_vae.stats.paired_difference); NaN for the baseline itself
-    and where no seed pairs. -> DataFrame indexed as by_objective's, columns
-    (metric, "diff " + statistic)"""
+def paired_by_objective(table, metrics=OBJECTIVE_METRICS):
+    """Each objective's difference to its baseline (baseline_of: the ELBO trained for as
+    many epochs) in every metric, over the seeds both were trained with (runs of one
+    objective and seed averaged): its mean and 95% t and bootstrap intervals
+    (mnist_vae.stats.paired_difference); NaN for a baseline itself and where no seed
+    pairs. -> DataFrame indexed as by_objective's, columns (metric, "diff " + statistic)"""
     present = [metric for metric in metrics if metric in table]
     per_seed = table.groupby(["trained_on", "train.seed"])[present].mean()
     order = sorted(table["trained_on"].unique(), key=bound_order)
     rows = {}
     for objective in order:
-        row = {}
+        row, baseline = {}, baseline_of(objective)
         for metric in present:
             values = per_seed[metric]
             if objective == baseline or baseline not in values.index.get_level_values(0):
@@ -163,19 +191,23 @@ def paired_by_objective(table, metrics=OBJECTIVE_METRICS, baseline=BASELINE):
 PER_IMAGE = ("log_px", "iwae", "elbo")
 
 
-def paired_by_image(table, per_image, baseline=BASELINE, resamples=1999):
-    """Each run's difference to the baseline run of its seed (the first, where several
-    share it), image by image over the test images both evaluated: the mean difference per
+def paired_by_image(table, per_image, resamples=1999):
+    """Each run's difference to the baseline run (baseline_of) of its seed (the first,
+    where several share it), image by image over the test images both evaluated: the mean difference per
     image with its percentile bootstrap interval over images
     (mnist_vae.stats.paired_difference), for each of PER_IMAGE both tables have. How
     precisely the test images pin a difference down, seed by seed.
     table: summary_table's; per_image: {run: its test_per_image table}
     -> DataFrame, a row per run that has a baseline run of its seed"""
-    baselines = table[table["trained_on"] == baseline].drop_duplicates("train.seed")
-    baseline_of_seed = dict(zip(baselines["train.seed"], baselines["run"], strict=True))
+    is_baseline = table["trained_on"].map(baseline_of) == table["trained_on"]
+    baselines = table[is_baseline].drop_duplicates(["trained_on", "train.seed"])
+    baseline_runs = {
+        (row["trained_on"], row["train.seed"]): row["run"] for _, row in baselines.iterrows()
+    }
     rows = []
-    for run in table[table["trained_on"] != baseline].to_dict("records"):
-        name, other = run["run"], baseline_of_seed.get(run["train.seed"])
+    for run in table[~is_baseline].to_dict("records"):
+        name = run["run"]
+        other = baseline_runs.get((baseline_of(run["trained_on"]), run["train.seed"]))
         if other is None or name not in per_image or other not in per_image:
             continue
         ours, theirs = (per_image[each].set_index("image") for each in (name, other))
