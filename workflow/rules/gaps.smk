@@ -2,7 +2,8 @@ rule gaps_shard:
     input:
         model=rules.train.output.model,
         data=per_run(data_file),
-        per_image=rules.evaluate.output.per_image,
+        evaluated=shards_of("evaluate"),
+        evaluated_checked="results/{run}/evaluate/shards/checked.json",
     output:
         per_image="results/{run}/gaps/shards/{scatteritem}.csv",
     log:
@@ -29,7 +30,8 @@ rule gaps:
         checked="results/{run}/gaps/shards/checked.json",
         model=rules.train.output.model,
         data=per_run(data_file),
-        per_image=rules.evaluate.output.per_image,
+        evaluated=shards_of("evaluate"),
+        evaluated_checked="results/{run}/evaluate/shards/checked.json",
     output:
         summary="results/{run}/gaps/gaps.json",
         per_image="results/{run}/gaps/gaps_per_image.csv",

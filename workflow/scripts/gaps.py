@@ -11,18 +11,20 @@ from mnist_vae.report.drawing import save
 from mnist_vae.report.gaps import gaps_figure
 from mnist_vae.settings import GapsSettings
 from mnist_vae.storage.files import write_json
-from mnist_vae.storage.tables import read_csv, write_csv
+from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
     start_torch(snakemake.threads)
     settings = GapsSettings.from_config(snakemake.params.settings["gaps"])
     table = concatenated(snakemake.input.shards, "image", GAP_COLUMNS)
-    evaluated = read_csv(snakemake.input.per_image, ["image", "label", "iwae"]).set_index("image")
-    table.insert(1, "label", evaluated.loc[table["image"], "label"].to_numpy())
-    table["iwae"] = evaluated.loc[table["image"], "iwae"].to_numpy()
+    evaluated = concatenated(snakemake.input.evaluated, "image", ["iwae"]).set_index("image")
+    data = load_binarized(snakemake.input.data)
+    images = table["image"].to_numpy()
+    table.insert(1, "label", data["y_test"][images])
+    table["iwae"] = evaluated.loc[images, "iwae"].to_numpy()
     write_csv(snakemake.output.per_image, table, index=False)
     write_json(snakemake.output.summary, gap_summary(table))
-    x = load_binarized(snakemake.input.data)["x_test"][table["image"].to_numpy()]
+    x = data["x_test"][images]
     panels = gap_panels(
         load_model(snakemake.input.model), torch.from_numpy(x).float(), table, settings.examples
     )

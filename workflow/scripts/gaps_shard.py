@@ -9,9 +9,9 @@ from mnist_vae.inference.svi import IMAGE_CHUNK
 from mnist_vae.model import load_model
 from mnist_vae.pipeline.logs import rule_logging
 from mnist_vae.pipeline.runtime import resolve_device, start_torch
-from mnist_vae.pipeline.shards import shard_images, shard_number
+from mnist_vae.pipeline.shards import concatenated, shard_images, shard_number
 from mnist_vae.settings import GapsShardSettings
-from mnist_vae.storage.tables import read_csv, write_csv
+from mnist_vae.storage.tables import write_csv
 
 with rule_logging(snakemake.log[0]):
     settings = GapsShardSettings.from_config(snakemake.params.settings["gaps"])
@@ -23,7 +23,8 @@ with rule_logging(snakemake.log[0]):
     if images:
         x_test = load_binarized(snakemake.input.data)["x_test"][images]
         x = torch.from_numpy(x_test).float().to(device)
-        log_px = read_csv(snakemake.input.per_image, ["image", "log_px"]).set_index("image")
+        evaluated = concatenated(snakemake.input.evaluated, "image", ["log_px"])
+        log_px = evaluated.set_index("image")
         grid = settings.quadrature
         # blocks of images aligned with the shard's chunks: its images' numbers do not
         # depend on how the images are sharded
