@@ -172,6 +172,14 @@ def test_the_summary_gives_the_share_of_the_gap_where_kl_p_q_exceeds_log_k():
     above = importance_summary(table)["iwae_gap"]["10"]["kl_p_q_above_log_k"]
     assert above["share_of_images"] == pytest.approx(1 / 3)
     assert above["share_of_gap"] == pytest.approx(3.0 / 4.0)
+    assert above["mean_gap_of_the_others"] == pytest.approx(0.5)
+
+
+def test_the_summary_counts_the_estimates_above_log_px_and_the_largest_excess():
+    table = summary_table(iwae_gap_k1=[-0.5, 1.0, -2.0])
+    above = importance_summary(table)["iwae_gap"]["1"]["above_log_px"]
+    assert above == {"share_of_images": pytest.approx(2 / 3), "largest": 2.0}
+    assert importance_summary(summary_table())["iwae_gap"]["1"]["above_log_px"]["largest"] == 0
 
 
 def test_a_gap_falling_as_one_over_k_decays_with_exponent_minus_one():

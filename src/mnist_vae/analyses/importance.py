@@ -112,8 +112,9 @@ def measured_k(table):
 def iwae_gaps(table):
     """For each k: the measured gap's mean and median; the first-order prediction χ² / (2k)
     beside the measured gap, both over the images whose χ² is finite (None if there are
-    none); and how many images have KL(p ‖ q) above log k, with their share of the gap.
-    -> {str(k): dict}"""
+    none); how many images have KL(p ‖ q) above log k, their share of the gap and the mean
+    gap of the others; and how many estimates lie above log p(x) (one draw of k weights
+    may), with the largest excess. -> {str(k): dict}"""
     finite = np.isfinite(table["log1p_chi2"])
     gaps = {}
     for k in measured_k(table):
@@ -131,6 +132,13 @@ def iwae_gaps(table):
             "kl_p_q_above_log_k": {
                 "share_of_images": float(unresolved.mean()),
                 "share_of_gap": float(gap[unresolved].sum() / gap.sum()),
+                "mean_gap_of_the_others": float(gap[~unresolved].mean())
+                if (~unresolved).any()
+                else None,
+            },
+            "above_log_px": {
+                "share_of_images": float((gap < 0).mean()),
+                "largest": float(max(0.0, -gap.min())),
             },
         }
     return gaps

@@ -201,6 +201,16 @@ def importance_table(importance):
                 *median_and_mean(gap),
             )
         )
+    k, gap = list(importance["iwae_gap"].items())[-1]
+    over = gap["above_log_px"]
+    rows.append(
+        (
+            f"images whose IWAE-{k} lies above log p(x) (one draw of weights of infinite "
+            f"variance may): {100 * over['share_of_images']:.1f} %, by up to",
+            "",
+            f"{over['largest']:.2f}",
+        )
+    )
     return pd.DataFrame(rows, columns=["quantity", "median (nats)", "mean (nats)"])
 
 
