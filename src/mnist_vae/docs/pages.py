@@ -109,8 +109,9 @@ def mean_of(objectives, trained_on, metric, statistic="mean"):
 
 
 def fmt(value, spec):
-    """`value` formatted by a format spec, with the pages' minus sign: the `fmt` filter."""
-    return minus(format(value, spec))
+    """`value` formatted by a format spec, with the pages' minus sign, and a dash for a
+    value a file records as absent (None): the `fmt` filter."""
+    return "–" if value is None else minus(format(value, spec))
 
 
 def environment():

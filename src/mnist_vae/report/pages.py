@@ -205,8 +205,8 @@ def importance_table(importance):
     over = gap["above_log_px"]
     rows.append(
         (
-            f"images whose IWAE-{k} lies above log p(x) (one draw of weights of infinite "
-            f"variance may): {100 * over['share_of_images']:.1f} %, by up to",
+            f"images whose IWAE-{k} lies above log p(x) (a bound in expectation only; one "
+            f"estimate may): {100 * over['share_of_images']:.1f} %, by up to",
             "",
             f"{over['largest']:.2f}",
         )
