@@ -15,7 +15,7 @@ from mnist_vae.runs.summary import (
     summary_table,
     trained_on,
 )
-from mnist_vae.stats import paired_difference
+from mnist_vae.stats import paired_difference, t_half_width
 
 
 def settings(latent_dim, seed):
@@ -247,3 +247,10 @@ def test_a_longer_run_is_compared_with_its_seeds_elbo_run_of_as_many_epochs_imag
     }
     (row,) = paired_by_image(table, per_image).to_dict("records")
     assert (row["run"], row["baseline"], row["log_px diff mean"]) == ("long-k0", "long-e0", 1.0)
+
+
+def test_the_t_interval_of_a_mean_is_t_times_its_standard_error_and_none_for_one_value():
+    # t(0.975, 3) = 3.182446305284263
+    half = t_half_width([2.0, 2.0], [4, 1])
+    assert half[0] == pytest.approx(3.182446305284263 * 2.0 / 2.0)
+    assert half[1] == 0.0

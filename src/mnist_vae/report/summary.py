@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_vae.runs.summary import BASELINE
+from mnist_vae.stats import t_half_width
 
 
 def latent_dimension_figure(stats):
@@ -80,16 +81,16 @@ GAPS = {
 GAP_COLOURS = {"amortization": "tab:orange", "approximation": "tab:purple"}
 
 
-def spread(stats, metric):
-    """mean, and the standard deviation over seeds (0 for a single run)."""
+def interval(stats, metric):
+    """The mean over seeds and the half-width of its 95% t interval (0 for one seed)."""
     mean = stats[(metric, "mean")].to_numpy(float)
-    return mean, np.nan_to_num(stats[(metric, "std")].to_numpy(float))
+    return mean, t_half_width(stats[(metric, "std")], stats[(metric, "count")])
 
 
 def objectives_figure(stats, paired=None):
     """stats: by_objective of the summary table. Left, the exact log p(x) and both bounds
     per training objective; then the amortization and the approximation gap on test and
-    training images; mean over seeds, bars: standard deviation. With `paired`
+    training images; mean over seeds, bars: its 95% t interval. With `paired`
     (paired_by_objective's), a fourth panel: each objective's difference to the baseline
     in the exact log p(x) and both bounds, seed by seed, with its 95% t interval."""
     compared = paired is not None and paired.notna().any().any()
@@ -103,8 +104,8 @@ def objectives_figure(stats, paired=None):
     present = stats.columns.get_level_values(0)
     for offset, (metric, label) in zip((-0.1, 0, 0.1), BOUNDS.items(), strict=True):
         if metric in present:
-            mean, sd = spread(stats, metric)
-            left.errorbar(x + offset, mean, yerr=sd, fmt="o", capsize=4, label=label)
+            mean, half = interval(stats, metric)
+            left.errorbar(x + offset, mean, yerr=half, fmt="o", capsize=4, label=label)
     left.set_ylabel("nats per test image")
     left.set_title("Exact log p(x) and the bounds")
     left.legend()
@@ -113,12 +114,12 @@ def objectives_figure(stats, paired=None):
         width = 0.8 / max(len(shown), 1)
         for i, metric in enumerate(shown):
             label, hatch = metrics[metric]
-            mean, sd = spread(stats, metric)
+            mean, half = interval(stats, metric)
             ax.bar(
                 x + (i - (len(shown) - 1) / 2) * width,
                 mean,
                 width,
-                yerr=sd,
+                yerr=half,
                 capsize=3,
                 color=GAP_COLOURS[gap],
                 hatch=hatch,
@@ -130,9 +131,10 @@ def objectives_figure(stats, paired=None):
         if shown:
             ax.legend()
     most = int(stats.xs("count", axis=1, level=1).max().max())
+    seeds = "1 seed" if most == 1 else f"up to {most} seeds, 95% t interval"
     for ax in fig.axes:
         ax.set_xticks(x, names, multialignment="center")
-        ax.set_xlabel(f"trained on (mean over up to {most} seeds)")
+        ax.set_xlabel(f"trained on (mean over {seeds})")
     fig.tight_layout()
     return fig
 
@@ -151,7 +153,7 @@ def paired_differences(ax, paired, objectives):
         above = np.nan_to_num(rows["diff t_high"].to_numpy(float) - mean)
         ax.errorbar(x + offset, mean, yerr=[below, above], fmt="o", capsize=4, label=label)
     ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_ylabel(f"nats per test image, minus {BASELINE}'s of the same seed")
+    ax.set_ylabel(f"nats per test image, minus {BASELINE}'s of the same seed and epochs")
     ax.set_title(f"Difference to {BASELINE}, paired by seed (95% t interval)")
     ax.legend()
 
