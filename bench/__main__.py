@@ -1,6 +1,6 @@
 """Speed of the pipeline's hot paths, each against a baseline timed in the same invocation.
 
-    python -m bench --quick            # about 8 minutes on 2 cores
+    python -m bench --quick            # about 8 minutes on 2 cores, into results/bench/
     python -m bench --smoke --csv C --page P   # every part once on a tiny
                                                  # budget (the tests' check that it runs)
     python -m bench                    # about 35 minutes, 3 rounds of the train
@@ -9,8 +9,9 @@
 Absolute times drift from machine to machine and with the load on a shared one; ratios
 between codes timed side by side, interleaved and repeated, do not. Every row gives the
 min / median / max over its rounds and its ratio (of medians) to its baseline. Writes the
-table to docs/performance.md and as CSV to bench/results.csv. Runs on the CPU with
---threads threads. The JAX peer's row needs `pip install -e .[bench]`.
+page and the CSV under results/bench/ (untracked); --docs writes the committed ones,
+docs/performance.md and bench/results.csv, instead. Runs on the CPU with --threads
+threads. The JAX peer's row needs `pip install -e .[bench]`.
 """
 
 import argparse
@@ -47,8 +48,13 @@ def main():
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", help="a trained model.pt for evaluation and inpainting")
-    parser.add_argument("--csv", default=str(Path(__file__).with_name("results.csv")))
-    parser.add_argument("--page", default=str(REPO / "docs" / "performance.md"))
+    parser.add_argument("--csv", default=str(REPO / "results" / "bench" / "results.csv"))
+    parser.add_argument("--page", default=str(REPO / "results" / "bench" / "performance.md"))
+    parser.add_argument(
+        "--docs",
+        action="store_true",
+        help="write the committed docs/performance.md and bench/results.csv instead",
+    )
     parser.add_argument(
         "--page-only",
         metavar="COMMAND",
@@ -56,6 +62,11 @@ def main():
         "benchmark command that wrote the CSV",
     )
     args = parser.parse_args()
+    if args.docs:
+        args.csv = str(Path(__file__).with_name("results.csv"))
+        args.page = str(REPO / "docs" / "performance.md")
+    Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.page).parent.mkdir(parents=True, exist_ok=True)
     if args.page_only:
         write_page(args.page, rows_from_csv(args.csv), args.page_only)
         return
@@ -101,6 +112,7 @@ def main():
         writer.writerow(["part", "measurement", "min", "median", "max", "rounds", "ratio", "unit"])
         writer.writerows(rows)
     command = "python -m bench" + (" --quick" if quick else " --smoke" if smoke else "")
+    command += " --docs" if args.docs else ""
     write_page(args.page, rows, command)
     print(f"written to {args.csv} and {args.page}", file=sys.stderr)
 

@@ -500,6 +500,13 @@ def test_the_full_mnist_config_adds_its_run_and_rebuilds_nothing_of_the_others(w
     assert others == set()
 
 
+def test_the_full_mnist_config_replacing_the_workflows_builds_its_run_alone(workdir):
+    replace = ("--replace-workflow-config", "--configfile", REPO / "config/full-mnist.yaml")
+    planned = outputs_planned(snakemake(workdir, "-n", *replace))
+    runs = {path.split("/")[1] for path in planned if path.startswith("results/")}
+    assert runs <= {"full-mnist", "summary", "summary.csv"} and "full-mnist" in runs
+
+
 def test_a_run_on_the_mirrors_downloads_its_own_copy_beside_the_offline_one(fresh, serve):
     url = serve(MNIST)
     md5 = {key: file_digest(MNIST / name, "md5") for key, name in MNIST_FILES.items()}
