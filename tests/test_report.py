@@ -26,7 +26,7 @@ def why_no_browser():
     try:
         import selenium  # noqa: F401
     except ImportError:
-        return "selenium is not installed (pip install -r requirements.txt)"
+        return "selenium is not installed (pip install -r requirements-dev.txt)"
     return None
 
 
