@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mnist_vae.errors import DataError
-from mnist_vae.runs.compare import diff_table, read_side, render
+from mnist_vae.runs.compare import diff_table, read_history, read_side, render
 
 
 def write_run(folder, elbo, accuracy=0.9):
@@ -84,3 +84,47 @@ def test_the_console_script_is_installed_beside_the_interpreter():
     script = Path(sys.executable).parent / "mnist-vae"
     result = subprocess.run([str(script), "compare", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "usage: mnist-vae compare" in result.stdout
+
+
+def write_history(folder, shift):
+    folder.mkdir(parents=True, exist_ok=True)
+    history = pd.DataFrame(
+        {
+            "epoch": [1, 2, 3],
+            "train_elbo": [-200.0 + shift, -180.0 + shift, -170.0 + shift],
+            "heldout_elbo": [-190.0 + shift, -185.0 + shift, -183.0 + shift],
+            "heldout_log_px": [-180.0 + shift, float("nan"), -175.0 + shift],
+            "seconds": [1.0, 1.0, 1.0],
+        }
+    )
+    history.to_csv(folder / "history.csv", index=False)
+    return folder
+
+
+def test_a_runs_history_is_read_from_a_folder_or_a_git_revision(tmp_path, monkeypatch):
+    git(tmp_path, "init", "-q")
+    write_history(tmp_path / "results/assignment", 0.0)
+    git(tmp_path, "add", "results")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    write_history(tmp_path / "results/assignment", 5.0)
+    monkeypatch.chdir(tmp_path)
+    assert read_history("HEAD")["train_elbo"].tolist() == [-200.0, -180.0, -170.0]
+    assert read_history("results/assignment")["train_elbo"].iloc[0] == -195.0
+
+
+def test_the_curves_command_overlays_two_runs_in_one_figure(tmp_path):
+    from matplotlib.image import imread
+
+    a, b = write_history(tmp_path / "a", 0.0), write_history(tmp_path / "b", 3.0)
+    figure = tmp_path / "curves.png"
+    command = [sys.executable, "-m", "mnist_vae", "curves", str(a), str(b), "-o", str(figure)]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    pixels = imread(figure)
+    assert pixels.shape[1] > pixels.shape[0] and pixels[..., :3].std() > 0.05
+
+
+def test_the_curves_command_fails_in_one_line_on_a_missing_run(tmp_path):
+    command = [sys.executable, "-m", "mnist_vae", "curves", "nope"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("error: nope: not a results folder")
+    assert not (tmp_path / "curves.png").exists()

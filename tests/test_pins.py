@@ -72,4 +72,3 @@ def test_the_development_tools_are_pinned_apart_from_the_runtime():
     assert "-r requirements.txt" in lines
     assert {"pytest", "ruff", "snakefmt", "selenium"} <= set(development)
     assert not set(development) & set(runtime)
-

@@ -1,5 +1,6 @@
 """mnist-vae (or python -m mnist_vae): `compare A B`, what differs between two runs,
-results folders or git revisions; `config RUN`, the config that builds a run again;
+results folders or git revisions; `curves A B ...`, their training curves overlaid in one
+figure; `config RUN`, the config that builds a run again;
 `settings-page`, docs/settings.md from the config schema; `docs-pages`, the pages that
 quote results, from their templates and the reference run (docs/templates, docs/reference)."""
 
@@ -10,7 +11,7 @@ import yaml
 
 from mnist_vae.docs.settings_page import read_schema, settings_page
 from mnist_vae.errors import InputError
-from mnist_vae.runs.compare import diff_table, read_side, render
+from mnist_vae.runs.compare import diff_table, read_history, read_side, render
 from mnist_vae.runs.rebuild import rebuild_config
 
 
@@ -26,6 +27,12 @@ def main(argv=None):
     compare.add_argument("--all", action="store_true", help="show unchanged metrics too")
     compare.add_argument("--timings", action="store_true", help="show the rules' wall times")
     compare.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    curves = commands.add_parser(
+        "curves", help="training curves of runs, folders or git revisions, overlaid"
+    )
+    curves.add_argument("runs", nargs="+", help="run names, results folders or git revisions")
+    curves.add_argument("--run", default="assignment", help="the run, for git revisions")
+    curves.add_argument("-o", "--output", default="curves.png", help="the figure (png, pdf, svg)")
     config = commands.add_parser(
         "config", help="the config that builds a run again, from its folder alone"
     )
@@ -61,6 +68,14 @@ def main(argv=None):
         write_pages()
         return
     try:
+        if args.command == "curves":
+            histories = {spec: read_history(spec, args.run) for spec in args.runs}
+            from mnist_vae.report.drawing import save  # matplotlib, here only
+            from mnist_vae.report.training_curves import compared_training_curves_figure
+
+            save(compared_training_curves_figure(histories), args.output)
+            print(f"written to {args.output}", file=sys.stderr)
+            return
         if args.command == "config":
             sys.stdout.write(yaml.safe_dump(rebuild_config(args.run), sort_keys=False))
             return

@@ -3,6 +3,7 @@ metric and provenance entry (data, machine, versions, git revision; the rules' w
 on request) that differs, with old, new and delta, like `dvc metrics diff`. Imports no
 torch."""
 
+import io
 import json
 import math
 import subprocess
@@ -11,34 +12,38 @@ from pathlib import Path
 import pandas as pd
 
 from mnist_vae.errors import DataError
-from mnist_vae.runs.catalogue import metrics_files
+from mnist_vae.runs.catalogue import metrics_files, run_file
 from mnist_vae.runs.summary import flatten
 
 # The metrics files of a run, relative to its results folder, and their prefix in a diff.
 METRICS_FILES = metrics_files()
 
 
-def read_side(spec, run="assignment", results="results"):
-    """The flattened metrics of `spec`: a results folder (holding metrics.json), the name
-    of a run under `results`, or a git revision (its committed results/<run>/ files).
-    -> {"key": value}"""
+def run_files(spec, names, run="assignment", results="results"):
+    """The texts of a run's files `names` (paths under its folder) that exist, from `spec`:
+    a results folder, the name of a run under `results`, or a git revision (its committed
+    results/<run>/ files); the first name must exist. -> ({name: text}, where they came from)"""
+    first = names[0]
     folder = Path(spec)
-    if not (folder / "metrics.json").is_file():
+    if not (folder / first).is_file():
         folder = Path(results) / spec
-    if (folder / "metrics.json").is_file():
-        texts = {
-            name: (folder / name).read_text() for name in METRICS_FILES if (folder / name).is_file()
-        }
-        where = str(folder)
-    else:
-        texts = {name: _git_show(spec, f"{results}/{run}/{name}") for name in METRICS_FILES}
-        texts = {name: text for name, text in texts.items() if text is not None}
-        if "metrics.json" not in texts:
-            raise DataError(
-                f"{spec}: not a results folder, a run under {results}/, or a git revision "
-                f"with {results}/{run}/metrics.json committed"
-            )
-        where = f"{spec}:{results}/{run}"
+    if (folder / first).is_file():
+        texts = {name: (folder / name).read_text() for name in names if (folder / name).is_file()}
+        return texts, str(folder)
+    texts = {name: _git_show(spec, f"{results}/{run}/{name}") for name in names}
+    texts = {name: text for name, text in texts.items() if text is not None}
+    if first not in texts:
+        raise DataError(
+            f"{spec}: not a results folder, a run under {results}/, or a git revision "
+            f"with {results}/{run}/{first} committed"
+        )
+    return texts, f"{spec}:{results}/{run}"
+
+
+def read_side(spec, run="assignment", results="results"):
+    """The flattened metrics of `spec` (run_files' places, metrics.json first).
+    -> {"key": value}"""
+    texts, where = run_files(spec, list(METRICS_FILES), run, results)
     values = {}
     for name, text in texts.items():
         try:
@@ -46,6 +51,15 @@ def read_side(spec, run="assignment", results="results"):
         except ValueError as e:
             raise DataError(f"{where}/{name}: not a JSON file ({e})") from None
     return values
+
+
+def read_history(spec, run="assignment", results="results"):
+    """A run's training history (history.csv) from run_files' places. -> DataFrame"""
+    texts, where = run_files(spec, [run_file("train", "history")], run, results)
+    try:
+        return pd.read_csv(io.StringIO(next(iter(texts.values()))))
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"{where}/history.csv: not a CSV table ({e})") from None
 
 
 def _git_show(revision, path):
