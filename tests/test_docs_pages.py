@@ -1,6 +1,7 @@
 """The pages that quote results are written from the reference run's files and cannot
 drift from them (mnist_vae.docs)."""
 
+import json
 import re
 
 import jinja2
@@ -16,7 +17,8 @@ from mnist_vae.docs.pages import (
     pages,
     render,
 )
-from mnist_vae.docs.reference import copy_reference, reference_files
+from mnist_vae.docs.reference import build_timing, copy_reference, reference_files
+from mnist_vae.errors import DataError
 
 PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 # A number with a fractional part, the form every measured result takes on these pages.
@@ -88,9 +90,31 @@ def test_mean_of_reads_one_objectives_statistic():
 
 @pytest.mark.workflow
 def test_a_finished_runs_reference_files_are_copied_with_each_rules_jobs(tiny_run, tmp_path):
-    copy_reference(tiny_run / "results/tiny", tiny_run / "benchmarks", destination=tmp_path)
+    (log,) = (tiny_run / ".snakemake/log").glob("*.snakemake.log")  # its one build
+    copy_reference(tiny_run / "results/tiny", tiny_run / "benchmarks", log, destination=tmp_path)
     files = reference_files(tmp_path)
+    assert files["timing"]["jobs"] > 20 and files["timing"]["log"] == log.name
     assert files["metrics"]["test"]["n_images"] == 200
     resources = files["resources"].set_index("rule")
     assert resources.loc["evaluate_shard", "jobs"] == 2 and resources.loc["train", "jobs"] == 1
     assert (resources["seconds_min"] <= resources["seconds_max"]).all()
+
+
+def test_the_readme_states_the_default_runs_time_as_its_build_log_measured_it():
+    timing = json.loads((REPO / "docs/reference/assignment/timing.json").read_text())
+    minutes, seconds = divmod(round(timing["wall_seconds"]), 60)
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"took {minutes} min {seconds} s from the binarized data" in readme
+
+
+def test_a_builds_time_is_read_from_snakemakes_log_of_it(tmp_path):
+    log = tmp_path / "2026-12-08T035329.935871.snakemake.log"
+    log.write_text("Job stats:\n...\n33 of 33 steps (100%) done\nElapsed time: 0:06:41.002721\n")
+    assert build_timing(log) == {"wall_seconds": 401.0, "jobs": 33, "log": log.name}
+
+
+def test_the_log_of_an_unfinished_build_is_refused(tmp_path):
+    log = tmp_path / "x.snakemake.log"
+    log.write_text("12 of 33 steps (36%) done\nElapsed time: 0:01:02\n")
+    with pytest.raises(DataError, match="not the log of a finished Snakemake build"):
+        build_timing(log)

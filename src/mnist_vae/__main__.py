@@ -48,6 +48,11 @@ def main(argv=None):
         "files and its rules' benchmark times into docs/reference",
     )
     pages.add_argument(
+        "--log",
+        help="with --from: Snakemake's log of that run's build (.snakemake/log/...), whose "
+        "wall time goes into docs/reference/assignment/timing.json",
+    )
+    pages.add_argument(
         "--sweep-from",
         dest="sweep_results",
         help="first make a finished objectives sweep (its results folder, results) the "
@@ -62,7 +67,12 @@ def main(argv=None):
         from mnist_vae.docs.reference import copy_reference, copy_sweep_reference
 
         if args.run_folder:
-            copy_reference(args.run_folder, "benchmarks")
+            if not args.log:
+                sys.exit("error: --from needs --log, Snakemake's log of the run's build")
+            try:
+                copy_reference(args.run_folder, "benchmarks", args.log)
+            except InputError as e:
+                sys.exit(f"error: {e}")
         if args.sweep_results:
             copy_sweep_reference(args.sweep_results, "benchmarks")
         write_pages()

@@ -3,12 +3,14 @@ docs/reference/assignment/ with each rule's measured jobs (resources.csv), and a
 sweep's summary into docs/reference/objectives/, and read back for the templates."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from mnist_vae.docs import DOCS
+from mnist_vae.errors import DataError
 from mnist_vae.runs.benchmarks import benchmark_files, job_seconds, job_times, wall_seconds
 from mnist_vae.runs.catalogue import run_file
 from mnist_vae.storage.files import read_json
@@ -27,6 +29,7 @@ REFERENCE_FILES = {
     "over_training": run_file("gaps_over_training", "table"),
     "gaps_per_image": run_file("gaps", "per_image"),
     "resources": "resources.csv",
+    "timing": "timing.json",
 }
 # The objectives sweep's files (config/sweep-objectives.yaml), by the same rule.
 SWEEP_FILES = {
@@ -70,14 +73,15 @@ def copy_sweep_reference(results, benchmarks, destination=SWEEP_REFERENCE, figur
     (destination / "sweep.json").write_text(json.dumps(sweep, indent=2) + "\n")
 
 
-def copy_reference(run_folder, benchmarks, destination=REFERENCE):
+def copy_reference(run_folder, benchmarks, log, destination=REFERENCE):
     """A finished run's small files into the reference folder, with resources.csv: each
     rule's jobs, their least and most seconds and peak memory, from Snakemake's benchmark
-    files of the run (benchmarks/<rule>/<run>.tsv or <run>/<shard>.tsv)."""
+    files of the run (benchmarks/<rule>/<run>.tsv or <run>/<shard>.tsv); and timing.json,
+    the build's time from Snakemake's `log` of it (write_timing)."""
     run_folder, destination = Path(run_folder), Path(destination)
     run = run_folder.name
     for path in REFERENCE_FILES.values():
-        if path != "resources.csv":
+        if path not in ("resources.csv", "timing.json"):
             (destination / path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(run_folder / path, destination / path)
     rows = []
@@ -94,6 +98,30 @@ def copy_reference(run_folder, benchmarks, destination=REFERENCE):
             }
         )
     pd.DataFrame(rows).to_csv(destination / "resources.csv", index=False)
+    write_timing(log, destination)
+
+
+def build_timing(log):
+    """How long a build took, from Snakemake's log of it: its wall time ("Elapsed time"),
+    its jobs ("N of N steps (100%) done") and the log's name, which dates it. A log of a
+    build that did not finish is refused. -> dict"""
+    text = Path(log).read_text()
+    done = re.search(r"^(\d+) of \1 steps \(100%\) done$", text, re.MULTILINE)
+    elapsed = re.search(r"^Elapsed time: (\d+):(\d\d):(\d\d(?:\.\d+)?)$", text, re.MULTILINE)
+    if done is None or elapsed is None:
+        raise DataError(f"{log}: not the log of a finished Snakemake build")
+    hours, minutes, seconds = elapsed.groups()
+    return {
+        "wall_seconds": round(3600 * int(hours) + 60 * int(minutes) + float(seconds), 1),
+        "jobs": int(done.group(1)),
+        "log": Path(log).name,
+    }
+
+
+def write_timing(log, destination=REFERENCE):
+    """The reference run's build time (build_timing) into timing.json beside its files."""
+    timing = build_timing(log)
+    (Path(destination) / "timing.json").write_text(json.dumps(timing, indent=2) + "\n")
 
 
 def reference_files(folder=REFERENCE, names=REFERENCE_FILES):
