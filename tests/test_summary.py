@@ -13,9 +13,10 @@ from mnist_vae.runs.summary import (
     paired_by_image,
     paired_by_objective,
     summary_table,
+    t_half_width,
     trained_on,
 )
-from mnist_vae.stats import paired_difference, t_half_width
+from mnist_vae.stats import paired_difference
 
 
 def settings(latent_dim, seed):
