@@ -15,7 +15,9 @@ from mnist_vae.docs.pages import (
     mean_of,
     objectives_table,
     pages,
+    paired,
     render,
+    verdict,
 )
 from mnist_vae.docs.reference import build_timing, copy_reference, reference_files
 from mnist_vae.errors import DataError
@@ -118,3 +120,41 @@ def test_the_log_of_an_unfinished_build_is_refused(tmp_path):
     log.write_text("12 of 33 steps (36%) done\nElapsed time: 0:01:02\n")
     with pytest.raises(DataError, match="not the log of a finished Snakemake build"):
         build_timing(log)
+
+
+def objectives_with_differences(*rows):
+    """objectives.csv rows (trained_on, t_low, t_high, boot_low, boot_high) of log p(x)'s
+    paired difference, mean halfway between the t interval's ends, 5 pairs."""
+    metric = "test.log_px_quadrature.mean diff"
+    return pd.DataFrame(
+        [
+            {
+                "trained_on": name,
+                f"{metric} mean": (t_low + t_high) / 2,
+                f"{metric} t_low": t_low,
+                f"{metric} t_high": t_high,
+                f"{metric} boot_low": boot_low,
+                f"{metric} boot_high": boot_high,
+                f"{metric} pairs": 5,
+            }
+            for name, t_low, t_high, boot_low, boot_high in rows
+        ]
+    )
+
+
+def test_a_difference_is_shown_suggested_or_not_resolved_by_its_intervals():
+    objectives = objectives_with_differences(
+        ("IWAE-5", 0.2, 2.0, 0.5, 1.8),
+        ("IWAE-50", -0.5, 3.0, 0.1, 2.5),
+        ("ELBO, 5 draws", -1.0, 1.0, -0.6, 0.8),
+        ("ELBO, KL warm-up 10 epochs", -3.0, -0.1, -2.5, -0.4),
+    )
+    metric = "test.log_px_quadrature.mean"
+    verdicts = [verdict(objectives, name, metric) for name in objectives["trained_on"]]
+    assert verdicts == ["shown", "suggested", "not resolved", "shown"]
+
+
+def test_a_paired_difference_is_written_with_both_intervals_and_its_seeds():
+    objectives = objectives_with_differences(("IWAE-5", -1.9, 4.8, 0.1, 2.3))
+    text = paired(objectives, "IWAE-5", "test.log_px_quadrature.mean")
+    assert text == "+1.45 (95% t interval −1.90 to +4.80, bootstrap +0.10 to +2.30; 5 seeds)"

@@ -10,7 +10,8 @@ cannot drift from the files it comes from. A template's {{ expression }} is eval
 
 the functions `exp`, `log`, `sqrt`, `abs`, `max`, `min`, `len`, `sum`, the constant `pi` and
 the helpers below (`nats` for "mean ± s.e.", `over_training_table`, `resources_table`,
-`objectives_table`, `mean_of`); `{{ value | fmt(".2f") }}` formats a number, with the
+`objectives_table`, `mean_of`, and for paired differences to the ELBO `difference`,
+`paired` and `verdict`); `{{ value | fmt(".2f") }}` formats a number, with the
 pages' typographic minus sign. `mnist-vae docs-pages` writes them; a test checks that the
 committed pages are current and that no template writes a result by hand."""
 
@@ -108,6 +109,38 @@ def mean_of(objectives, trained_on, metric, statistic="mean"):
     return objectives.set_index("trained_on").loc[trained_on, f"{metric} {statistic}"]
 
 
+def difference(objectives, trained_on, metric):
+    """One objective's paired difference to its baseline (the ELBO of as many epochs) in
+    `metric`, from objectives.csv: {"mean", "t_low", "t_high", "boot_low", "boot_high",
+    "pairs"}."""
+    row = objectives.set_index("trained_on").loc[trained_on]
+    keys = ("mean", "t_low", "t_high", "boot_low", "boot_high", "pairs")
+    return {key: row[f"{metric} diff {key}"] for key in keys}
+
+
+def verdict(objectives, trained_on, metric):
+    """What a paired difference's intervals say: "shown" where its 95% t interval
+    excludes 0; "suggested" where only the percentile bootstrap's does (over a handful of
+    seeds the bootstrap is too narrow to carry a claim); "not resolved" otherwise."""
+    d = difference(objectives, trained_on, metric)
+    if d["t_low"] > 0 or d["t_high"] < 0:
+        return "shown"
+    if d["boot_low"] > 0 or d["boot_high"] < 0:
+        return "suggested"
+    return "not resolved"
+
+
+def paired(objectives, trained_on, metric, digits=2):
+    """A paired difference as the pages write it: "+1.41 (95% t interval −1.90 to +4.80,
+    bootstrap +0.10 to +2.30; 5 seeds)"."""
+    d = difference(objectives, trained_on, metric)
+    f = f"+.{digits}f"
+    return minus(
+        f"{d['mean']:{f}} (95% t interval {d['t_low']:{f}} to {d['t_high']:{f}}, bootstrap "
+        f"{d['boot_low']:{f}} to {d['boot_high']:{f}}; {int(d['pairs'])} seeds)"
+    )
+
+
 def fmt(value, spec):
     """`value` formatted by a format spec, with the pages' minus sign, and a dash for a
     value a file records as absent (None): the `fmt` filter."""
@@ -127,6 +160,9 @@ def environment():
         resources_table=resources_table,
         objectives_table=objectives_table,
         mean_of=mean_of,
+        difference=difference,
+        verdict=verdict,
+        paired=paired,
         abs=abs,
         len=len,
         max=max,
