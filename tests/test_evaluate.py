@@ -102,5 +102,7 @@ def test_the_smaller_bounds_are_those_below_k_and_rise_towards_it(trained_vae, t
     assert means == sorted(means)
 
 
-def test_no_images_give_no_rows(trained_vae, test_images):
-    assert len(evaluate_images(trained_vae, test_images[:10], range(10, 10), SETTINGS)) == 0
+def test_no_images_give_no_rows_but_every_column(trained_vae, test_images):
+    empty = evaluate_images(trained_vae, test_images[:10], range(10, 10), SETTINGS)
+    some = evaluate_images(trained_vae, test_images[:10], range(10), SETTINGS)
+    assert len(empty) == 0 and list(empty.columns) == list(some.columns)
