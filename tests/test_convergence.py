@@ -38,3 +38,9 @@ def test_without_the_monitors_log_px_nothing_is_claimed():
     no_monitor = pd.DataFrame({"epoch": [1, 2, 3], "heldout_log_px": [np.nan] * 3})
     assert convergence(no_monitor)["stopped_rising"] is None
     assert convergence(pd.DataFrame({"epoch": [1, 2]}))["rise_per_100_epochs"] is None
+
+
+def test_a_run_shorter_than_two_windows_is_judged_on_its_last_half():
+    # a steep climb in the first half, 1 nat per 100 epochs in the second
+    climb = history(100, lambda e: np.where(e <= 50, -180 + 0.8 * e, -140 + 0.01 * (e - 50)))
+    assert rise_per_100_epochs(climb) == pytest.approx(1.0)

@@ -2,11 +2,12 @@
 writes: the held-out exact log p(x) (Dz = 2), every train.log_px_every epochs. Imports no
 torch.
 
-"Stopped rising" means: over the last WINDOW epochs, a least-squares line through the
-monitored values rises by less than STOPPED_RISE nats per 100 epochs, below the standard
-error of a mean log p(x) over the test set (about 0.5 nats for 10,000 images) and below
-its spread over seeds: more training would move the result by less than the comparison
-can resolve.
+"Stopped rising" means: over the last WINDOW epochs (the last half of a shorter run, so
+that its first epochs' climb does not count), a least-squares line through the monitored
+values rises by less than STOPPED_RISE nats per 100 epochs, below the standard error of a
+mean log p(x) over the test set (about 0.5 nats for 10,000 images) and below its spread
+over seeds: more training would move the result by less than the comparison can
+resolve.
 """
 
 import math
@@ -18,13 +19,15 @@ STOPPED_RISE = 0.5  # nats of held-out log p(x) per 100 epochs
 
 
 def rise_per_100_epochs(history, window=WINDOW):
-    """The slope of the held-out log p(x) over the last `window` epochs, in nats per 100
-    epochs, or None where fewer than three monitored values lie in it (a short run, or a
-    run without the exact log p(x)). history: the history.csv table"""
+    """The slope of the held-out log p(x) over the last `window` epochs (the last half of
+    a run shorter than twice that), in nats per 100 epochs, or None where fewer than three
+    monitored values lie in it (a short run, or a run without the exact log p(x)).
+    history: the history.csv table"""
     if "heldout_log_px" not in history:
         return None
+    epochs = history["epoch"].max()
     monitored = history.dropna(subset=["heldout_log_px"])
-    last = monitored[monitored["epoch"] >= history["epoch"].max() - window]
+    last = monitored[monitored["epoch"] >= epochs - min(window, epochs // 2)]
     if len(last) < 3:
         return None
     return float(100 * np.polyfit(last["epoch"], last["heldout_log_px"], 1)[0])

@@ -115,7 +115,8 @@ def training_table(history):
         verdict = "stopped" if state["stopped_rising"] else "still rising"
         rows.append(
             (
-                f"its rise over the last {WINDOW} epochs ({verdict} below {STOPPED_RISE:g})",
+                f"its rise over the last {min(WINDOW, state['epochs'] // 2)} epochs "
+                f"({verdict} below {STOPPED_RISE:g})",
                 f"{state['rise_per_100_epochs']:.2f} nats per 100 epochs",
             )
         )
