@@ -4,6 +4,7 @@ import pandas as pd
 
 from mnist_vae.report.pages import (
     gaps_over_training_table,
+    training_table,
     gaps_table,
     headline_rows,
     percent,
@@ -141,3 +142,20 @@ def test_the_gap_table_gives_each_gaps_median_beside_its_mean():
     table = gaps_table(gaps).set_index("quantity")
     row = table.loc["amortization gap ELBO(q*) − ELBO(q_φ)"]
     assert row["nats per image, mean ± s.e."] == "17.40 ± 2.20" and row["median"] == "4.00"
+
+
+def test_the_training_table_says_whether_held_out_log_px_has_stopped_rising():
+    epochs = list(range(1, 101))
+    log_px = [-200.0 + e if e % 10 == 0 or e == 1 else float("nan") for e in epochs]
+    history = pd.DataFrame(
+        {
+            "epoch": epochs,
+            "train_elbo": [-150.0] * 100,
+            "heldout_elbo": [-160.0] * 100,
+            "heldout_log_px": log_px,
+            "seconds": [0.5] * 100,
+        }
+    )
+    rows = dict(training_table(history).itertuples(index=False))
+    label = "its rise over the last 50 epochs (still rising below 0.5)"
+    assert rows[label] == "100.00 nats per 100 epochs"
