@@ -157,5 +157,5 @@ def test_the_training_table_says_whether_held_out_log_px_has_stopped_rising():
         }
     )
     rows = dict(training_table(history).itertuples(index=False))
-    label = "its rise over the last 50 epochs (still rising below 0.5)"
+    label = "its rise over the last 50 epochs (still rising; stopped means below 0.5)"
     assert rows[label] == "100.00 nats per 100 epochs"

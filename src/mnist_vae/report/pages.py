@@ -116,7 +116,7 @@ def training_table(history):
         rows.append(
             (
                 f"its rise over the last {min(WINDOW, state['epochs'] // 2)} epochs "
-                f"({verdict} below {STOPPED_RISE:g})",
+                f"({verdict}; stopped means below {STOPPED_RISE:g})",
                 f"{state['rise_per_100_epochs']:.2f} nats per 100 epochs",
             )
         )
