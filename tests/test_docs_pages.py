@@ -12,6 +12,7 @@ from helpers import REPO
 from mnist_vae.docs.pages import (
     OBJECTIVE_COLUMNS,
     TEMPLATES,
+    differences_table,
     mean_of,
     objectives_table,
     pages,
@@ -71,15 +72,36 @@ def objectives_row(trained_on, seeds, mean, sd):
     return row
 
 
-def test_the_objectives_table_gives_mean_and_sd_over_seeds_per_objective():
+def test_the_objectives_table_gives_each_mean_over_seeds_with_its_t_interval():
     objectives = pd.DataFrame(
-        [objectives_row("ELBO", 3, -140.123, 0.456), objectives_row("IWAE-5", 2, 1.0, 0.0)]
+        [
+            objectives_row("ELBO", 3, -140.123, 0.5),
+            objectives_row("IWAE-5", 1, 1.0, float("nan")),
+            objectives_row("ELBO, 1000 epochs", 3, -125.0, 0.5),
+        ]
     )
     lines = objectives_table(objectives, iwae_samples=1000).splitlines()
     assert "IWAE-1000" in lines[0] and "exact log p(x)" in lines[0]
-    assert lines[2].startswith("| ELBO | 3 | −140.12 ± 0.46 |")
-    assert lines[3].startswith("| IWAE-5 | 2 | 1.00 ± 0.00 |")
-    assert lines[2].endswith("| −140 ± 0 |")  # training seconds, whole
+    # t(0.975, 2) = 4.302652729911275: half-width 4.3027 * 0.5 / sqrt(3) = 1.2421
+    assert lines[2].startswith("| ELBO | 3 | −140.12 (−141.37, −138.88) |")
+    assert lines[3].startswith("| IWAE-5 | 1 | 1.00 |")  # one seed: no interval
+    assert len(lines) == 4  # the 1000-epoch row is another table's
+    longer = objectives_table(objectives, iwae_samples=1000, epochs=1000).splitlines()
+    assert len(longer) == 3 and longer[2].startswith("| ELBO, 1000 epochs | 3 |")
+
+
+def test_the_differences_table_gives_each_objectives_paired_difference_and_verdict():
+    objectives = objectives_with_differences(
+        ("ELBO", float("nan"), float("nan"), float("nan"), float("nan")),
+        ("IWAE-5", 0.2, 2.0, 0.5, 1.8),
+        ("IWAE-5, 1000 epochs", -1.0, 1.0, -0.5, 0.5),
+    )
+    metrics = {"test.log_px_quadrature.mean": "log p(x)"}
+    lines = differences_table(objectives, metrics).splitlines()
+    assert lines[0] == "| trained on | seeds | log p(x) |"
+    assert lines[2:] == ["| IWAE-5 | 5 | +1.10 (+0.20, +2.00): shown |"]
+    longer = differences_table(objectives, metrics, epochs=1000).splitlines()
+    assert longer[2:] == ["| IWAE-5, 1000 epochs | 5 | +0.00 (−1.00, +1.00): not resolved |"]
 
 
 def test_mean_of_reads_one_objectives_statistic():

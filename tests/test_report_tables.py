@@ -4,12 +4,12 @@ import pandas as pd
 
 from mnist_vae.report.pages import (
     gaps_over_training_table,
-    training_table,
     gaps_table,
     headline_rows,
     percent,
     plus_minus,
     run_metrics_page,
+    training_table,
 )
 
 

@@ -10,8 +10,8 @@ cannot drift from the files it comes from. A template's {{ expression }} is eval
 
 the functions `exp`, `log`, `sqrt`, `abs`, `max`, `min`, `len`, `sum`, the constant `pi` and
 the helpers below (`nats` for "mean ± s.e.", `over_training_table`, `resources_table`,
-`objectives_table`, `mean_of`, and for paired differences to the ELBO `difference`,
-`paired` and `verdict`); `{{ value | fmt(".2f") }}` formats a number, with the
+`objectives_table`, `mean_of`, and for paired differences to the ELBO `differences_table`,
+`difference`, `paired` and `verdict`); `{{ value | fmt(".2f") }}` formats a number, with the
 pages' typographic minus sign. `mnist-vae docs-pages` writes them; a test checks that the
 committed pages are current and that no template writes a result by hand."""
 
@@ -21,6 +21,7 @@ import jinja2
 
 from mnist_vae.docs import DOCS
 from mnist_vae.docs.reference import REFERENCE, SWEEP_FILES, SWEEP_REFERENCE, reference_files
+from mnist_vae.runs.summary import ASSIGNMENT_EPOCHS, baseline_of, epochs_of, t_half_width
 
 TEMPLATES = DOCS / "templates"
 
@@ -82,25 +83,54 @@ def resources_table(resources):
     return "\n".join(lines)
 
 
-def objectives_table(objectives, iwae_samples):
-    """The comparison across training objectives as a markdown table, "mean ± s.d." over
-    the seeds of each, in the file's order. objectives: the summary's objectives.csv
-    (by_objective's rows, in bound_order); iwae_samples: the k of
-    the IWAE bound the models were evaluated with"""
+def objectives_table(objectives, iwae_samples, epochs=ASSIGNMENT_EPOCHS):
+    """The comparison across training objectives trained for `epochs` as a markdown table:
+    each metric's mean over the seeds with its 95% t interval, in the file's order.
+    objectives: the summary's objectives.csv (by_objective's rows, in bound_order);
+    iwae_samples: the k of the IWAE bound the models were evaluated with"""
     headings = [heading.format(k=iwae_samples) for _, heading in OBJECTIVE_COLUMNS]
     lines = [
         "| trained on | seeds | " + " | ".join(headings) + " |",
         "| --- " * (len(headings) + 2) + "|",
     ]
     for row in objectives.to_dict("records"):
-        digits = {"train.seconds": 0}
-        cells = [
-            f"{row[f'{metric} mean']:.{digits.get(metric, 2)}f} ± "
-            f"{row[f'{metric} std']:.{digits.get(metric, 2)}f}"
-            for metric, _ in OBJECTIVE_COLUMNS
-        ]
+        if epochs_of(row["trained_on"]) != epochs:
+            continue
+        cells = []
+        for metric, _ in OBJECTIVE_COLUMNS:
+            digits = 0 if metric == "train.seconds" else 2
+            mean, count = row[f"{metric} mean"], row[f"{metric} count"]
+            half = float(t_half_width(row[f"{metric} std"], count))
+            cells.append(
+                f"{mean:.{digits}f}"
+                + (f" ({mean - half:.{digits}f}, {mean + half:.{digits}f})" if count > 1 else "")
+            )
         seeds = row["test.log_px_quadrature.mean count"]
         lines.append(f"| {row['trained_on']} | {seeds} | " + minus(" | ".join(cells)) + " |")
+    return "\n".join(lines)
+
+
+def differences_table(objectives, metrics, epochs=ASSIGNMENT_EPOCHS):
+    """Each objective's paired difference to the ELBO trained as long (seed by seed), for
+    `metrics` ({metric: heading}), as a markdown table: mean, 95% t interval and what it
+    shows (verdict). objectives: the summary's objectives.csv"""
+    lines = [
+        "| trained on | seeds | " + " | ".join(metrics.values()) + " |",
+        "| --- " * (len(metrics) + 2) + "|",
+    ]
+    for row in objectives.to_dict("records"):
+        name = row["trained_on"]
+        if epochs_of(name) != epochs or baseline_of(name) == name:
+            continue
+        cells = []
+        for metric in metrics:
+            d = difference(objectives, name, metric)
+            cells.append(
+                f"{d['mean']:+.2f} ({d['t_low']:+.2f}, {d['t_high']:+.2f}): "
+                f"{verdict(objectives, name, metric)}"
+            )
+        pairs = int(row[f"{next(iter(metrics))} diff pairs"])
+        lines.append(f"| {name} | {pairs} | " + minus(" | ".join(cells)) + " |")
     return "\n".join(lines)
 
 
@@ -159,6 +189,7 @@ def environment():
         over_training_table=over_training_table,
         resources_table=resources_table,
         objectives_table=objectives_table,
+        differences_table=differences_table,
         mean_of=mean_of,
         difference=difference,
         verdict=verdict,
