@@ -7,6 +7,7 @@ import pytest
 from mnist_vae.runs.summary import (
     by_latent_dimension,
     by_objective,
+    control_of,
     distinguishing_settings,
     flatten,
     over_training_by_objective,
@@ -255,3 +256,16 @@ def test_the_t_interval_of_a_mean_is_t_times_its_standard_error_and_none_for_one
     half = t_half_width([2.0, 2.0], [4, 1])
     assert half[0] == pytest.approx(3.182446305284263 * 2.0 / 2.0)
     assert half[1] == 0.0
+
+
+def test_iwae_k_is_compared_with_the_k_sample_elbo_of_its_seed_at_the_same_cost():
+    table = seeds_table(
+        [("ELBO", 0, -140.0), ("ELBO, 5 draws", 0, -139.5), ("IWAE-5", 0, -138.0)]
+        + [("ELBO", 1, -141.0), ("ELBO, 5 draws", 1, -140.0), ("IWAE-5", 1, -139.0)]
+    )
+    controlled = paired_by_objective(table, against=control_of, label="control diff")
+    row = controlled["test.log_px_quadrature.mean"].loc["IWAE-5"]
+    assert row["control diff mean"] == pytest.approx(1.25) and row["control diff pairs"] == 2
+    assert controlled["test.log_px_quadrature.mean"].loc["ELBO"].isna().all()
+    assert control_of("IWAE-5, 1000 epochs") == "ELBO, 5 draws, 1000 epochs"
+    assert control_of("ELBO, 5 draws") is None

@@ -14,6 +14,7 @@ from mnist_vae.report.summary import (
 from mnist_vae.runs.summary import (
     by_latent_dimension,
     by_objective,
+    control_of,
     over_training_by_objective,
     paired_by_image,
     paired_by_objective,
@@ -53,7 +54,8 @@ with rule_logging(snakemake.log[0]):
     histories = {name: run["history"] for name, run in runs.items()}
     save(runs_training_curves_figure(histories), snakemake.output.curves)
     objectives, paired = by_objective(table), paired_by_objective(table)
-    compared = objectives.join(paired)
+    controlled = paired_by_objective(table, against=control_of, label="control diff")
+    compared = objectives.join(paired).join(controlled)
     flat = compared.set_axis([f"{m} {s}" for m, s in compared.columns], axis=1)
     write_csv(snakemake.output.objectives_table, flat.reset_index(), index=False)
     save(objectives_figure(objectives, paired), snakemake.output.objectives)

@@ -176,30 +176,41 @@ def t_half_width(sd, n, confidence=0.95):
     return np.where(n >= 2, np.nan_to_num(half), 0.0)
 
 
-def paired_by_objective(table, metrics=OBJECTIVE_METRICS):
-    """Each objective's difference to its baseline (baseline_of: the ELBO trained for as
-    many epochs) in every metric, over the seeds both were trained with (runs of one
-    objective and seed averaged): its mean and 95% t and bootstrap intervals
-    (mnist_vae.stats.paired_difference); NaN for a baseline itself and where no seed
-    pairs. -> DataFrame indexed as by_objective's, columns (metric, "diff " + statistic)"""
+def control_of(trained_on):
+    """The run IWAE-k is compared with at the same cost per step: the k-sample ELBO
+    trained as long (None for every other objective)."""
+    bound = trained_on.removesuffix(epochs_suffix(epochs_of(trained_on)))
+    if not bound.startswith("IWAE-"):
+        return None
+    return f"ELBO, {bound.removeprefix('IWAE-')} draws" + epochs_suffix(epochs_of(trained_on))
+
+
+def paired_by_objective(table, metrics=OBJECTIVE_METRICS, against=baseline_of, label="diff"):
+    """Each objective's difference to the objective `against` names for it (baseline_of:
+    the ELBO trained for as many epochs; control_of: IWAE-k's k-sample ELBO) in every
+    metric, over the seeds both were trained with (runs of one objective and seed
+    averaged): its mean and 95% t and bootstrap intervals
+    (mnist_vae.stats.paired_difference); NaN where there is nothing to compare with or no
+    seed pairs. -> DataFrame indexed as by_objective's, columns (metric, label + " " +
+    statistic)"""
     present = [metric for metric in metrics if metric in table]
     per_seed = table.groupby(["trained_on", "train.seed"])[present].mean()
     order = sorted(table["trained_on"].unique(), key=bound_order)
     rows = {}
     for objective in order:
-        row, baseline = {}, baseline_of(objective)
+        row, other = {}, against(objective)
         for metric in present:
             values = per_seed[metric]
-            if objective == baseline or baseline not in values.index.get_level_values(0):
+            if other in (None, objective) or other not in values.index.get_level_values(0):
                 continue
-            ours, theirs = values.loc[objective], values.loc[baseline]
+            ours, theirs = values.loc[objective], values.loc[other]
             seeds = ours.index.intersection(theirs.index)
             if len(seeds):
                 difference = paired_difference(ours.loc[seeds], theirs.loc[seeds])
-                row |= {(metric, f"diff {key}"): value for key, value in difference.items()}
+                row |= {(metric, f"{label} {key}"): value for key, value in difference.items()}
         rows[objective] = row
     columns = pd.MultiIndex.from_tuples(
-        [(metric, f"diff {key}") for metric in present for key in PAIRED_STATISTICS]
+        [(metric, f"{label} {key}") for metric in present for key in PAIRED_STATISTICS]
     )
     return pd.DataFrame.from_dict(rows, orient="index").reindex(index=order, columns=columns)
 
