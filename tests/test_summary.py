@@ -14,10 +14,9 @@ from mnist_vae.runs.summary import (
     paired_by_image,
     paired_by_objective,
     summary_table,
-    t_half_width,
     trained_on,
 )
-from mnist_vae.stats import paired_difference
+from mnist_vae.stats import paired_difference, t_half_width
 
 
 def settings(latent_dim, seed):

@@ -18,16 +18,21 @@ WINDOW = 100  # epochs
 STOPPED_RISE = 0.5  # nats of held-out log p(x) per 100 epochs
 
 
+def monitored(history):
+    """The epochs whose held-out log p(x) the monitor logged (none in a run without it)."""
+    if "heldout_log_px" not in history:
+        return history.iloc[:0].assign(heldout_log_px=[])
+    return history.dropna(subset=["heldout_log_px"])
+
+
 def rise_per_100_epochs(history, window=WINDOW):
     """The slope of the held-out log p(x) over the last `window` epochs (the last half of
     a run shorter than twice that), in nats per 100 epochs, or None where fewer than three
     monitored values lie in it (a short run, or a run without the exact log p(x)).
     history: the history.csv table"""
-    if "heldout_log_px" not in history:
-        return None
     epochs = history["epoch"].max()
-    monitored = history.dropna(subset=["heldout_log_px"])
-    last = monitored[monitored["epoch"] >= epochs - min(window, epochs // 2)]
+    logged = monitored(history)
+    last = logged[logged["epoch"] >= epochs - min(window, epochs // 2)]
     if len(last) < 3:
         return None
     return float(100 * np.polyfit(last["epoch"], last["heldout_log_px"], 1)[0])
@@ -38,12 +43,12 @@ def convergence(history, window=WINDOW, stopped_rise=STOPPED_RISE):
     highest), "rise_per_100_epochs", "stopped_rising"}; the last three None without a
     monitored log p(x)"""
     rise = rise_per_100_epochs(history, window)
-    monitored = history.dropna(subset=["heldout_log_px"]) if "heldout_log_px" in history else []
-    has_values = len(monitored) > 0
+    logged = monitored(history)
+    has_values = len(logged) > 0
     return {
         "epochs": int(history["epoch"].max()),
-        "heldout_log_px": float(monitored["heldout_log_px"].iloc[-1]) if has_values else math.nan,
-        "peak_epoch": int(monitored.loc[monitored["heldout_log_px"].idxmax(), "epoch"])
+        "heldout_log_px": float(logged["heldout_log_px"].iloc[-1]) if has_values else math.nan,
+        "peak_epoch": int(logged.loc[logged["heldout_log_px"].idxmax(), "epoch"])
         if has_values
         else None,
         "rise_per_100_epochs": rise,

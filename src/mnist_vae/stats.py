@@ -12,6 +12,23 @@ def summary(values):
     return {"mean": float(values.mean()), "sem": float(values.std(ddof=1) / math.sqrt(len(values)))}
 
 
+def summary_and_median(values):
+    """summary's mean and standard error, with the median beside them (per-image values
+    whose mean a few images carry)."""
+    return {**summary(values), "median": float(np.median(np.asarray(values, dtype=np.float64)))}
+
+
+def t_half_width(sd, n, confidence=0.95):
+    """Half the width of the Student t interval of a mean of n values of standard deviation
+    sd (0 where n < 2: one value has no interval). Arrays broadcast."""
+    from scipy import stats  # here, not where the workflow parses: scipy is slow to import
+
+    sd, n = np.asarray(sd, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
+    return np.where(n >= 2, np.nan_to_num(half), 0.0)
+
+
 def paired_difference(values, baseline, confidence=0.95, resamples=9999, seed=0, batch=None):
     """The mean of values − baseline over pairs (the same seed, or the same image), with a
     Student t interval and a percentile bootstrap interval over the pairs (seeded, so that
@@ -25,7 +42,7 @@ def paired_difference(values, baseline, confidence=0.95, resamples=9999, seed=0,
     result = {"mean": mean, "pairs": n}
     if n < 2:
         return result | dict.fromkeys(("t_low", "t_high", "boot_low", "boot_high"), math.nan)
-    half = stats.t.ppf((1 + confidence) / 2, n - 1) * differences.std(ddof=1) / math.sqrt(n)
+    half = float(t_half_width(differences.std(ddof=1), n, confidence))
     boot = stats.bootstrap(
         (differences,),
         np.mean,

@@ -29,7 +29,7 @@ from mnist_vae.densities import ALL_PIXELS
 from mnist_vae.inference.gauss_hermite import gauss_hermite_elbo, maximise_gauss_hermite_elbo
 from mnist_vae.inference.quadrature import log_marginal_and_starts
 from mnist_vae.settings import IMAGE_CHUNK, GapFitSettings
-from mnist_vae.stats import summary
+from mnist_vae.stats import summary, summary_and_median
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +133,8 @@ def gap_summary(table):
     """Means ± standard errors over the images, with medians (a few images carry much of a
     gap's mean), of their IWAE bound too where the table has it, and the flagged images
     counted. -> dict for gaps.json"""
-
-    def described(values):
-        return {**summary(values), "median": float(np.median(values))}
-
-    means = {column: described(table[column].to_numpy()) for column in SUMMARISED}
-    means["total_gap"] = described((table["log_px"] - table["elbo_encoder"]).to_numpy())
+    means = {column: summary_and_median(table[column].to_numpy()) for column in SUMMARISED}
+    means["total_gap"] = summary_and_median((table["log_px"] - table["elbo_encoder"]).to_numpy())
     if "iwae" in table:
         means["iwae"] = summary(table["iwae"].to_numpy())
     means["n_images"] = len(table)

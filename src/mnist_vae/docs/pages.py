@@ -21,7 +21,8 @@ import jinja2
 
 from mnist_vae.docs import DOCS
 from mnist_vae.docs.reference import REFERENCE, SWEEP_FILES, SWEEP_REFERENCE, reference_files
-from mnist_vae.runs.summary import ASSIGNMENT_EPOCHS, baseline_of, epochs_of, t_half_width
+from mnist_vae.runs.summary import ASSIGNMENT_EPOCHS, baseline_of, epochs_of
+from mnist_vae.stats import t_half_width
 
 TEMPLATES = DOCS / "templates"
 
@@ -125,10 +126,7 @@ def differences_table(objectives, metrics, epochs=ASSIGNMENT_EPOCHS):
         cells = []
         for metric in metrics:
             d = difference(objectives, name, metric)
-            cells.append(
-                f"{d['mean']:+.2f} ({d['t_low']:+.2f}, {d['t_high']:+.2f}): "
-                f"{verdict(objectives, name, metric)}"
-            )
+            cells.append(f"{d['mean']:+.2f} ({d['t_low']:+.2f}, {d['t_high']:+.2f}): {judged(d)}")
         pairs = int(row[f"{next(iter(metrics))} diff pairs"])
         lines.append(f"| {name} | {pairs} | " + minus(" | ".join(cells)) + " |")
     return "\n".join(lines)
@@ -149,10 +147,15 @@ def difference(objectives, trained_on, metric):
 
 
 def verdict(objectives, trained_on, metric):
+    """What one objective's paired difference in `metric` shows (judged)."""
+    return judged(difference(objectives, trained_on, metric))
+
+
+def judged(d):
     """What a paired difference's intervals say: "shown" where its 95% t interval
     excludes 0; "suggested" where only the percentile bootstrap's does (over a handful of
-    seeds the bootstrap is too narrow to carry a claim); "not resolved" otherwise."""
-    d = difference(objectives, trained_on, metric)
+    seeds the bootstrap is too narrow to carry a claim); "not resolved" otherwise.
+    d: difference's dict"""
     if d["t_low"] > 0 or d["t_high"] < 0:
         return "shown"
     if d["boot_low"] > 0 or d["boot_high"] < 0:

@@ -5,7 +5,8 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from mnist_vae.runs.summary import BASELINE, t_half_width
+from mnist_vae.runs.summary import BASELINE
+from mnist_vae.stats import t_half_width
 
 
 def latent_dimension_figure(stats):

@@ -19,7 +19,7 @@ from mnist_vae.runs.summary import flatten
 METRICS_FILES = metrics_files()
 
 
-def run_files(spec, names, run="assignment", results="results"):
+def read_run_texts(spec, names, run="assignment", results="results"):
     """The texts of a run's files `names` (paths under its folder) that exist, from `spec`:
     a results folder, the name of a run under `results`, or a git revision (its committed
     results/<run>/ files); the first name must exist. -> ({name: text}, where they came from)"""
@@ -41,9 +41,9 @@ def run_files(spec, names, run="assignment", results="results"):
 
 
 def read_side(spec, run="assignment", results="results"):
-    """The flattened metrics of `spec` (run_files' places, metrics.json first).
+    """The flattened metrics of `spec` (read_run_texts' places, metrics.json first).
     -> {"key": value}"""
-    texts, where = run_files(spec, list(METRICS_FILES), run, results)
+    texts, where = read_run_texts(spec, list(METRICS_FILES), run, results)
     values = {}
     for name, text in texts.items():
         try:
@@ -54,8 +54,8 @@ def read_side(spec, run="assignment", results="results"):
 
 
 def read_history(spec, run="assignment", results="results"):
-    """A run's training history (history.csv) from run_files' places. -> DataFrame"""
-    texts, where = run_files(spec, [run_file("train", "history")], run, results)
+    """A run's training history (history.csv) from read_run_texts' places. -> DataFrame"""
+    texts, where = read_run_texts(spec, [run_file("train", "history")], run, results)
     try:
         return pd.read_csv(io.StringIO(next(iter(texts.values()))))
     except (ValueError, pd.errors.ParserError) as e:

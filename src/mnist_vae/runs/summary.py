@@ -3,7 +3,6 @@ every metric, as tidy data (pandas reads it in one call). Imports no torch."""
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from mnist_vae.convergence import convergence
@@ -163,17 +162,6 @@ def by_objective(table, metrics=OBJECTIVE_METRICS):
 # initial weights and minibatch order), among runs trained for as many epochs.
 BASELINE = "ELBO"
 PAIRED_STATISTICS = ("mean", "t_low", "t_high", "boot_low", "boot_high", "pairs")
-
-
-def t_half_width(sd, n, confidence=0.95):
-    """Half the width of the Student t interval of a mean of n values of standard deviation
-    sd (0 where n < 2: one value has no interval). Arrays broadcast."""
-    from scipy import stats  # here, not where the workflow parses: scipy is slow to import
-
-    sd, n = np.asarray(sd, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
-    return np.where(n >= 2, np.nan_to_num(half), 0.0)
 
 
 def control_of(trained_on):
